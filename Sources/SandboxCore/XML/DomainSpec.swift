@@ -1,0 +1,199 @@
+import Foundation
+
+/// Everything needed to render one sandbox's libvirt domain XML. A plain value: build it, validate
+/// it, hand it to ``DomainXMLRenderer``.
+public struct DomainSpec: Sendable, Hashable, Codable {
+    /// The domain name (also the sandbox name).
+    public var name: SandboxName
+    /// The domain UUID; libvirt generates one when nil.
+    public var uuid: UUID?
+    /// Guest memory in MiB (1 … 4 194 304).
+    public var memoryMiB: Int
+    /// Virtual CPUs (1 … 1024).
+    public var vcpus: Int
+    /// `kvm` (hardware acceleration) or `qemu` (TCG emulation).
+    public var virtType: VirtType
+    /// Guest architecture.
+    public var arch: Architecture
+    /// Machine type; nil selects `q35` on x86_64 and `virt` on aarch64.
+    public var machine: String?
+    /// CPU model; nil selects a sensible default for the arch and virt type (see ``CPUModel``).
+    public var cpu: CPUModel?
+    /// How the guest boots.
+    public var boot: Boot
+    /// The sandbox's own disk (the qcow2 overlay).
+    public var disk: Disk
+    /// The cloud-init seed ISO, attached as a read-only CD-ROM on a virtio-scsi controller.
+    public var seedISOPath: String?
+    /// The NIC.
+    public var nic: NIC
+    /// A file the serial console is logged to.
+    public var serialLogPath: String?
+    /// Adds the qemu-guest-agent channel `org.qemu.guest_agent.0`.
+    public var guestAgent: Bool
+    /// Path of the emulator binary; nil lets libvirt choose from its capabilities.
+    public var emulator: String?
+    /// Ownership metadata, rendered in SandboxCore's own XML namespace.
+    public var metadata: SandboxMetadata?
+
+    public enum VirtType: String, Sendable, Hashable, Codable, CaseIterable {
+        case kvm
+        case qemu
+    }
+
+    public enum Architecture: String, Sendable, Hashable, Codable, CaseIterable {
+        case x86_64
+        case aarch64
+
+        /// The machine type used when none is given.
+        public var defaultMachine: String { self == .x86_64 ? "q35" : "virt" }
+        /// The serial console device the guest kernel sees.
+        public var serialConsole: String { self == .x86_64 ? "ttyS0" : "ttyAMA0" }
+    }
+
+    public enum CPUModel: Sendable, Hashable, Codable {
+        /// `<cpu mode='host-passthrough'/>` (KVM only).
+        case hostPassthrough
+        /// `<cpu mode='maximum'/>`: everything the emulator can offer.
+        case maximum
+        /// A named model, e.g. `cortex-a57` or `qemu64`.
+        case named(String)
+    }
+
+    public enum Boot: Sendable, Hashable, Codable {
+        /// Boot from the disk through firmware: BIOS on x86_64 unless `loader` is given,
+        /// UEFI on aarch64 (libvirt's firmware auto-selection when `loader` is nil).
+        case firmware(loader: String? = nil, nvramTemplate: String? = nil)
+        /// Direct kernel boot.
+        case kernel(path: String, initrd: String?, cmdline: String)
+    }
+
+    public struct Disk: Sendable, Hashable, Codable {
+        public var path: String
+        public var format: DiskFormat
+        public init(path: String, format: DiskFormat = .qcow2) {
+            self.path = path
+            self.format = format
+        }
+    }
+
+    public struct NIC: Sendable, Hashable, Codable {
+        public enum Source: Sendable, Hashable, Codable {
+            /// A libvirt-managed network, by name.
+            case network(String)
+            /// A host bridge, by name.
+            case bridge(String)
+        }
+        public var source: Source
+        public var mac: MACAddress
+        /// The device model; `virtio` unless there is a reason.
+        public var model: String
+        public init(source: Source, mac: MACAddress, model: String = "virtio") {
+            self.source = source
+            self.mac = mac
+            self.model = model
+        }
+    }
+
+    public init(
+        name: SandboxName, uuid: UUID? = nil, memoryMiB: Int = 1024, vcpus: Int = 1, virtType: VirtType = .kvm,
+        arch: Architecture = .x86_64, machine: String? = nil, cpu: CPUModel? = nil, boot: Boot = .firmware(),
+        disk: Disk, seedISOPath: String?, nic: NIC, serialLogPath: String? = nil, guestAgent: Bool = true,
+        emulator: String? = nil, metadata: SandboxMetadata? = nil
+    ) {
+        self.name = name
+        self.uuid = uuid
+        self.memoryMiB = memoryMiB
+        self.vcpus = vcpus
+        self.virtType = virtType
+        self.arch = arch
+        self.machine = machine
+        self.cpu = cpu
+        self.boot = boot
+        self.disk = disk
+        self.seedISOPath = seedISOPath
+        self.nic = nic
+        self.serialLogPath = serialLogPath
+        self.guestAgent = guestAgent
+        self.emulator = emulator
+        self.metadata = metadata
+    }
+
+    /// The largest memory a spec accepts (4 TiB).
+    public static let maxMemoryMiB = 4 * 1024 * 1024
+    /// The most vCPUs a spec accepts.
+    public static let maxVCPUs = 1024
+
+    /// Throws `.invalidArgument` naming the first unacceptable value.
+    public func validate() throws(SandboxError) {
+        guard (1...Self.maxMemoryMiB).contains(memoryMiB) else {
+            throw .invalid("memory must be 1…\(Self.maxMemoryMiB) MiB, not \(memoryMiB)")
+        }
+        guard (1...Self.maxVCPUs).contains(vcpus) else {
+            throw .invalid("vCPUs must be 1…\(Self.maxVCPUs), not \(vcpus)")
+        }
+        if let machine { try ValueChecks.token(machine, what: "machine type") }
+        if case .named(let model) = cpu { try ValueChecks.token(model, what: "CPU model", extra: [UInt8(ascii: ",")]) }
+        switch boot {
+        case .firmware(let loader, let nvram):
+            if let loader { try ValueChecks.absolutePath(loader, what: "firmware loader") }
+            if let nvram { try ValueChecks.absolutePath(nvram, what: "NVRAM template") }
+        case .kernel(let path, let initrd, let cmdline):
+            try ValueChecks.absolutePath(path, what: "kernel")
+            if let initrd { try ValueChecks.absolutePath(initrd, what: "initrd") }
+            try ValueChecks.freeText(cmdline, what: "kernel command line", maxBytes: 4096)
+        }
+        try ValueChecks.absolutePath(disk.path, what: "disk path")
+        if let seedISOPath { try ValueChecks.absolutePath(seedISOPath, what: "seed ISO path") }
+        switch nic.source {
+        case .network(let name): try ValueChecks.token(name, what: "network name")
+        case .bridge(let name): try ValueChecks.token(name, what: "bridge name")
+        }
+        try ValueChecks.token(nic.model, what: "NIC model")
+        if let serialLogPath { try ValueChecks.absolutePath(serialLogPath, what: "serial log path") }
+        if let emulator { try ValueChecks.absolutePath(emulator, what: "emulator path") }
+        try metadata?.validate()
+    }
+}
+
+/// Who owns a domain and why it exists; stored in the domain's `<metadata>` under
+/// ``SandboxMetadata/namespaceURI`` so a library instance can find its sandboxes again.
+public struct SandboxMetadata: Sendable, Hashable, Codable {
+    /// The XML namespace of SandboxCore's metadata element.
+    public static let namespaceURI = "urn:x-sandboxcore:sandbox:1"
+    /// The namespace prefix used when rendering.
+    public static let namespacePrefix = "sandbox"
+
+    /// The owning service or library instance (default `sandboxcore`).
+    public var owner: String
+    /// The base VM the sandbox was cloned from.
+    public var baseVM: String
+    /// Creation time, seconds since the epoch (UTC).
+    public var createdAt: Int64
+    /// The agent the sandbox was made for, if any.
+    public var agentID: String?
+    /// Seconds after `createdAt` when the sandbox may be reaped.
+    public var ttlSeconds: Int?
+    /// The job folder holding the overlay and seed.
+    public var jobDirectory: String?
+
+    public init(
+        owner: String = "sandboxcore", baseVM: String, createdAt: Int64, agentID: String? = nil,
+        ttlSeconds: Int? = nil, jobDirectory: String? = nil
+    ) {
+        self.owner = owner
+        self.baseVM = baseVM
+        self.createdAt = createdAt
+        self.agentID = agentID
+        self.ttlSeconds = ttlSeconds
+        self.jobDirectory = jobDirectory
+    }
+
+    func validate() throws(SandboxError) {
+        try ValueChecks.token(owner, what: "owner")
+        try ValueChecks.freeText(baseVM, what: "base VM name", maxBytes: 255)
+        if let agentID { try ValueChecks.freeText(agentID, what: "agent id", maxBytes: 255) }
+        if let ttlSeconds, ttlSeconds <= 0 { throw .invalid("TTL must be positive, not \(ttlSeconds)") }
+        if let jobDirectory { try ValueChecks.absolutePath(jobDirectory, what: "job directory") }
+    }
+}

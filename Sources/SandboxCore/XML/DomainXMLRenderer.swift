@@ -1,0 +1,162 @@
+/// Renders a ``DomainSpec`` as libvirt domain XML.
+///
+/// Pure and deterministic: the same spec gives the same string. Every value is validated
+/// (``DomainSpec/validate()``) and then escaped, so caller input cannot change the document's
+/// structure. Thread-safe (a value type without state).
+public struct DomainXMLRenderer: Sendable {
+    public init() {}
+
+    /// Validates `spec` and renders it. Throws `.invalidArgument` for an unacceptable value.
+    public func render(_ spec: DomainSpec) throws(SandboxError) -> String {
+        try spec.validate()
+        return domainElement(spec).render()
+    }
+
+    func domainElement(_ spec: DomainSpec) -> XMLTree {
+        var children: [XMLTree] = [XMLTree("name", text: spec.name.value)]
+        if let uuid = spec.uuid { children.append(XMLTree("uuid", text: uuid.uuidString.lowercased())) }
+        if let metadata = spec.metadata { children.append(metadataElement(metadata)) }
+        children.append(XMLTree("memory", [("unit", "MiB")], text: String(spec.memoryMiB)))
+        children.append(XMLTree("currentMemory", [("unit", "MiB")], text: String(spec.memoryMiB)))
+        children.append(XMLTree("vcpu", [("placement", "static")], text: String(spec.vcpus)))
+        children.append(osElement(spec))
+        children.append(featuresElement(spec))
+        if let cpu = cpuElement(spec) { children.append(cpu) }
+        children.append(XMLTree("clock", [("offset", "utc")]))
+        children.append(XMLTree("on_poweroff", text: "destroy"))
+        children.append(XMLTree("on_reboot", text: "restart"))
+        children.append(XMLTree("on_crash", text: "destroy"))
+        children.append(devicesElement(spec))
+        return XMLTree("domain", [("type", spec.virtType.rawValue)], children: children)
+    }
+
+    private func metadataElement(_ metadata: SandboxMetadata) -> XMLTree {
+        let prefix = SandboxMetadata.namespacePrefix
+        return XMLTree("metadata", children: [metadataPayload(metadata, prefix: prefix)])
+    }
+
+    /// The `<sandbox:sandbox>` element alone, as stored by libvirt's metadata API.
+    func metadataPayload(_ metadata: SandboxMetadata, prefix: String) -> XMLTree {
+        var fields: [XMLTree] = [
+            XMLTree("\(prefix):owner", text: metadata.owner),
+            XMLTree("\(prefix):base", text: metadata.baseVM),
+            XMLTree("\(prefix):created", text: String(metadata.createdAt)),
+        ]
+        if let agent = metadata.agentID { fields.append(XMLTree("\(prefix):agent", text: agent)) }
+        if let ttl = metadata.ttlSeconds { fields.append(XMLTree("\(prefix):ttl", text: String(ttl))) }
+        if let job = metadata.jobDirectory { fields.append(XMLTree("\(prefix):job", text: job)) }
+        return XMLTree(
+            "\(prefix):sandbox", [("xmlns:\(prefix)", SandboxMetadata.namespaceURI)], children: fields)
+    }
+
+    private func osElement(_ spec: DomainSpec) -> XMLTree {
+        let machine = spec.machine ?? spec.arch.defaultMachine
+        var attributes: [(String, String)] = []
+        var children = [XMLTree("type", [("arch", spec.arch.rawValue), ("machine", machine)], text: "hvm")]
+        switch spec.boot {
+        case .firmware(let loader, let nvram):
+            if let loader {
+                children.append(XMLTree("loader", [("readonly", "yes"), ("type", "pflash")], text: loader))
+                if let nvram { children.append(XMLTree("nvram", [("template", nvram)])) }
+            } else if spec.arch == .aarch64 {
+                attributes.append(("firmware", "efi"))
+            }
+        case .kernel(let path, let initrd, let cmdline):
+            children.append(XMLTree("kernel", text: path))
+            if let initrd { children.append(XMLTree("initrd", text: initrd)) }
+            children.append(XMLTree("cmdline", text: cmdline))
+        }
+        return XMLTree("os", attributes, children: children)
+    }
+
+    private func featuresElement(_ spec: DomainSpec) -> XMLTree {
+        switch spec.arch {
+        case .x86_64: return XMLTree("features", children: [XMLTree("acpi"), XMLTree("apic")])
+        case .aarch64:
+            var features = [XMLTree("gic", [("version", "3")])]
+            if case .firmware = spec.boot { features.insert(XMLTree("acpi"), at: 0) }
+            return XMLTree("features", children: features)
+        }
+    }
+
+    /// The CPU element: the given model, else host-passthrough under KVM, `cortex-a57` for emulated
+    /// aarch64 (QEMU's `max` spends most boot time emulating pointer authentication), and QEMU's
+    /// default for emulated x86_64.
+    private func cpuElement(_ spec: DomainSpec) -> XMLTree? {
+        let model: DomainSpec.CPUModel
+        if let chosen = spec.cpu {
+            model = chosen
+        } else if spec.virtType == .kvm {
+            model = .hostPassthrough
+        } else if spec.arch == .aarch64 {
+            model = .named("cortex-a57")
+        } else {
+            return nil
+        }
+        switch model {
+        case .hostPassthrough: return XMLTree("cpu", [("mode", "host-passthrough")])
+        case .maximum: return XMLTree("cpu", [("mode", "maximum")])
+        case .named(let name):
+            return XMLTree(
+                "cpu", [("mode", "custom"), ("match", "exact"), ("check", "none")],
+                children: [XMLTree("model", [("fallback", "forbid")], text: name)])
+        }
+    }
+
+    private func devicesElement(_ spec: DomainSpec) -> XMLTree {
+        var devices: [XMLTree] = []
+        if let emulator = spec.emulator { devices.append(XMLTree("emulator", text: emulator)) }
+        var disk = [
+            XMLTree("driver", [("name", "qemu"), ("type", spec.disk.format.rawValue), ("discard", "unmap")]),
+            XMLTree("source", [("file", spec.disk.path)]),
+            XMLTree("target", [("dev", "vda"), ("bus", "virtio")]),
+        ]
+        if case .firmware = spec.boot { disk.append(XMLTree("boot", [("order", "1")])) }
+        devices.append(XMLTree("disk", [("type", "file"), ("device", "disk")], children: disk))
+        if let seed = spec.seedISOPath {
+            devices.append(
+                XMLTree(
+                    "disk", [("type", "file"), ("device", "cdrom")],
+                    children: [
+                        XMLTree("driver", [("name", "qemu"), ("type", "raw")]),
+                        XMLTree("source", [("file", seed)]),
+                        XMLTree("target", [("dev", "sda"), ("bus", "scsi")]),
+                        XMLTree("readonly"),
+                        XMLTree("address", [("type", "drive"), ("controller", "0"), ("bus", "0"), ("target", "0"), ("unit", "0")]),
+                    ]))
+            devices.append(XMLTree("controller", [("type", "scsi"), ("index", "0"), ("model", "virtio-scsi")]))
+        }
+        let source: XMLTree
+        let kind: String
+        switch spec.nic.source {
+        case .network(let name):
+            kind = "network"
+            source = XMLTree("source", [("network", name)])
+        case .bridge(let name):
+            kind = "bridge"
+            source = XMLTree("source", [("bridge", name)])
+        }
+        devices.append(
+            XMLTree(
+                "interface", [("type", kind)],
+                children: [
+                    XMLTree("mac", [("address", spec.nic.mac.description)]), source,
+                    XMLTree("model", [("type", spec.nic.model)]),
+                ]))
+        var serial = [XMLTree("target", [("port", "0")])]
+        if let log = spec.serialLogPath { serial.insert(XMLTree("log", [("file", log), ("append", "off")]), at: 0) }
+        devices.append(XMLTree("serial", [("type", "pty")], children: serial))
+        devices.append(
+            XMLTree("console", [("type", "pty")], children: [XMLTree("target", [("type", "serial"), ("port", "0")])]))
+        if spec.guestAgent {
+            devices.append(
+                XMLTree(
+                    "channel", [("type", "unix")],
+                    children: [XMLTree("target", [("type", "virtio"), ("name", "org.qemu.guest_agent.0")])]))
+        }
+        devices.append(
+            XMLTree("rng", [("model", "virtio")], children: [XMLTree("backend", [("model", "random")], text: "/dev/urandom")]))
+        devices.append(XMLTree("memballoon", [("model", "virtio")]))
+        return XMLTree("devices", children: devices)
+    }
+}
