@@ -145,10 +145,7 @@ public struct DomainSpec: Sendable, Hashable, Codable {
         }
         try ValueChecks.absolutePath(disk.path, what: "disk path")
         if let seedISOPath { try ValueChecks.absolutePath(seedISOPath, what: "seed ISO path") }
-        switch nic.source {
-        case .network(let name): try ValueChecks.token(name, what: "network name")
-        case .bridge(let name): try ValueChecks.token(name, what: "bridge name")
-        }
+        try nic.source.validate()
         try ValueChecks.token(nic.model, what: "NIC model")
         if let serialLogPath { try ValueChecks.absolutePath(serialLogPath, what: "serial log path") }
         if let emulator { try ValueChecks.absolutePath(emulator, what: "emulator path") }
@@ -195,5 +192,14 @@ public struct SandboxMetadata: Sendable, Hashable, Codable {
         if let agentID { try ValueChecks.freeText(agentID, what: "agent id", maxBytes: 255) }
         if let ttlSeconds, ttlSeconds <= 0 { throw .invalid("TTL must be positive, not \(ttlSeconds)") }
         if let jobDirectory { try ValueChecks.absolutePath(jobDirectory, what: "job directory") }
+    }
+}
+
+extension DomainSpec.NIC.Source {
+    func validate() throws(SandboxError) {
+        switch self {
+        case .network(let name): try ValueChecks.token(name, what: "network name")
+        case .bridge(let name): try ValueChecks.token(name, what: "bridge name")
+        }
     }
 }

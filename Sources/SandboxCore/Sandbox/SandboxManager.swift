@@ -1,0 +1,347 @@
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Creates, lists and destroys sandboxes: linked clones of a base VM, each with its own overlay,
+/// its own cloud-init seed and its own MAC, owned through the domain's `<metadata>`.
+///
+/// A create is transactional: when any step fails, or the task is cancelled, everything it made
+/// (job folder, overlay, seed, domain) is removed and the original error is thrown.
+/// An actor: safe to share between tasks; concurrent creates run interleaved.
+public actor SandboxManager {
+    public struct Configuration: Sendable, Hashable {
+        /// The folder holding one job folder per sandbox (`<jobsRoot>/<name>/`).
+        public var jobsRoot: String
+        /// Written into each sandbox's metadata; ``SandboxManager/list()`` shows only this owner's.
+        public var owner: String
+        /// The network a sandbox's NIC joins when neither the request nor the base names one.
+        public var defaultNetwork: DomainSpec.NIC.Source
+        /// Seconds since the epoch stamped on seed ISOs.
+        public var seedTimestamp: Int64
+
+        public init(
+            jobsRoot: String, owner: String = "sandboxcore", defaultNetwork: DomainSpec.NIC.Source = .network("default"),
+            seedTimestamp: Int64 = CloudInitSeedBuilder.defaultTimestamp
+        ) {
+            self.jobsRoot = jobsRoot
+            self.owner = owner
+            self.defaultNetwork = defaultNetwork
+            self.seedTimestamp = seedTimestamp
+        }
+    }
+
+    /// File names inside a job folder.
+    public enum JobFile {
+        public static let overlay = "disk.qcow2"
+        public static let seed = "cloud-init.iso"
+        public static let console = "console.log"
+    }
+
+    public let domains: any DomainManager
+    public let configuration: Configuration
+    private let logger: Logger
+    private var pendingNames: Set<String> = []
+    private var pendingMACs: Set<MACAddress> = []
+    /// Writes the seed ISO and its plain files; replaceable by tests to inject failures.
+    var seedWriter: @Sendable (CloudInitSeed, String, String) throws(SandboxError) -> Void
+
+    public init(
+        domains: any DomainManager, configuration: Configuration,
+        logger: Logger = Logger(label: "SandboxCore.sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.domains = domains
+        self.configuration = configuration
+        self.logger = logger
+        let timestamp = configuration.seedTimestamp
+        self.seedWriter = { (seed, isoPath, folder) throws(SandboxError) in
+            try CloudInitSeedBuilder(timestamp: timestamp).write(seed, isoPath: isoPath, plainFilesDirectory: folder)
+        }
+    }
+
+    /// Replaces the seed writer (tests inject failures with it).
+    func setSeedWriter(_ writer: @escaping @Sendable (CloudInitSeed, String, String) throws(SandboxError) -> Void) {
+        seedWriter = writer
+    }
+
+    // MARK: Create
+
+    /// Creates a sandbox from `request.baseVM` and starts it unless `autoStart` is false.
+    public func create(_ request: SandboxRequest) async throws(SandboxError) -> Sandbox {
+        try ValueChecks.absolutePath(configuration.jobsRoot, what: "jobs folder")
+        try ValueChecks.token(configuration.owner, what: "owner")
+        if let memory = request.memoryMiB, !(1...DomainSpec.maxMemoryMiB).contains(memory) {
+            throw .invalid("memory must be 1…\(DomainSpec.maxMemoryMiB) MiB, not \(memory)")
+        }
+        if let vcpus = request.vcpus, !(1...DomainSpec.maxVCPUs).contains(vcpus) {
+            throw .invalid("vCPUs must be 1…\(DomainSpec.maxVCPUs), not \(vcpus)")
+        }
+        try ValueChecks.freeText(request.baseVM, what: "base VM name", maxBytes: 255)
+        guard !request.baseVM.isEmpty else { throw .invalid("base VM name must not be empty") }
+        try request.userData.validate()
+        if let network = request.network { try network.validate() }
+        // The metadata is checked now so that bad input fails before anything is made.
+        try SandboxMetadata(
+            owner: configuration.owner, baseVM: request.baseVM, createdAt: 0, agentID: request.agentID,
+            ttlSeconds: request.ttlSeconds
+        ).validate()
+        let name = try await reserveName(request.name)
+        defer { pendingNames.remove(name.value) }
+        var made = CreatedResources(jobDirectory: configuration.jobsRoot + "/" + name.value)
+        do {
+            let sandbox = try await build(name: name, request: request, made: &made)
+            try Self.checkCancellation(stage: "after start")
+            return sandbox
+        } catch {
+            logger.warning("create failed, rolling back", metadata: ["sandbox": "\(name)", "error": "\(error)"])
+            await rollBack(made, name: name)
+            throw error
+        }
+    }
+
+    /// What a create has made so far, so a failure removes exactly that.
+    private struct CreatedResources {
+        var jobDirectory: String
+        var madeJobDirectory = false
+        var defined = false
+        var mac: MACAddress?
+    }
+
+    private func build(name: SandboxName, request: SandboxRequest, made: inout CreatedResources)
+        async throws(SandboxError) -> Sandbox
+    {
+        let clock = ContinuousClock()
+        var stageStart = clock.now
+        func stage(_ label: String) {
+            let now = clock.now
+            logger.debug("stage done", metadata: ["sandbox": "\(name)", "stage": "\(label)", "elapsed": "\(now - stageStart)"])
+            stageStart = now
+        }
+
+        // The base: present, shut off, with a file-backed disk.
+        guard let baseSummary = try await domains.domain(named: request.baseVM) else {
+            throw SandboxError(.notFound, "base VM \(MACAddress.quoted(request.baseVM)) does not exist")
+        }
+        guard baseSummary.state == .shutOff else {
+            throw SandboxError(
+                .invalidBase,
+                "base VM \(request.baseVM) is \(baseSummary.state); it must be shut off (an overlay on a disk in use corrupts)")
+        }
+        let base = try BaseVM(xml: try await domains.domainXML(named: request.baseVM, inactive: true, secure: false))
+        if let seed = base.seedISOPath {
+            logger.info("base VM has a CD-ROM (\(seed)); the sandbox gets its own seed instead", metadata: ["sandbox": "\(name)"])
+        }
+        let backing = try DiskImage.inspect(path: base.diskPath)
+        if let declared = base.declaredDiskFormat, declared != backing.format {
+            throw SandboxError(
+                .invalidBase, "base VM \(request.baseVM) declares its disk as \(declared) but \(base.diskPath) is \(backing.format)")
+        }
+        try Self.checkCancellation(stage: "base inspected")
+        stage("base")
+
+        let mac = try await reserveMAC()
+        made.mac = mac
+
+        // The job folder: mkdir is the cross-process lock on the name.
+        try makeJobDirectory(made.jobDirectory, name: name)
+        made.madeJobDirectory = true
+        let overlayPath = made.jobDirectory + "/" + JobFile.overlay
+        let seedPath = made.jobDirectory + "/" + JobFile.seed
+        let consolePath = made.jobDirectory + "/" + JobFile.console
+        try Qcow2Overlay.create(at: overlayPath, backing: backing)
+        try Self.checkCancellation(stage: "overlay")
+        stage("overlay")
+
+        // The sandbox's own seed; never the base's.
+        let seed = try CloudInitSeed(sandbox: name, mac: mac, hostname: request.hostname, userData: request.userData)
+        do {
+            try seedWriter(seed, seedPath, made.jobDirectory)
+        } catch {
+            throw SandboxError(.seedBuildFailed, "cannot build the seed of \(name): \(error.message)", underlying: error.underlying)
+        }
+        try Self.checkCancellation(stage: "seed")
+        stage("seed")
+
+        let createdAt = Int64(Date().timeIntervalSince1970)
+        let virtType = request.virtType ?? DomainSpec.VirtType(rawValue: base.virtType) ?? .qemu
+        let spec = DomainSpec(
+            name: name, uuid: UUID(), memoryMiB: request.memoryMiB ?? base.memoryMiB, vcpus: request.vcpus ?? base.vcpus,
+            virtType: virtType, arch: base.arch, machine: base.machine, boot: base.boot,
+            disk: .init(path: overlayPath, format: .qcow2), seedISOPath: seedPath,
+            nic: .init(source: request.network ?? base.nicSource ?? configuration.defaultNetwork, mac: mac),
+            serialLogPath: consolePath, emulator: base.emulator,
+            metadata: SandboxMetadata(
+                owner: configuration.owner, baseVM: request.baseVM, createdAt: createdAt, agentID: request.agentID,
+                ttlSeconds: request.ttlSeconds, jobDirectory: made.jobDirectory))
+        let xml = try DomainXMLRenderer().render(spec)
+        stage("render")
+
+        let summary = try await domains.define(xml: xml)
+        made.defined = true
+        try Self.checkCancellation(stage: "define")
+        stage("define")
+
+        var state = summary.state
+        if request.autoStart {
+            try await domains.start(named: name.value)
+            state = try await domains.state(named: name.value)
+            stage("start")
+        }
+        return Sandbox(
+            name: name, uuid: summary.uuid, mac: mac, baseVM: request.baseVM, jobDirectory: made.jobDirectory,
+            overlayPath: overlayPath, seedISOPath: seedPath, consoleLogPath: consolePath, state: state,
+            createdAt: createdAt, agentID: request.agentID, ttlSeconds: request.ttlSeconds)
+    }
+
+    private func rollBack(_ made: CreatedResources, name: SandboxName) async {
+        if let mac = made.mac { pendingMACs.remove(mac) }
+        if made.defined {
+            do {
+                try await domains.destroy(named: name.value)
+            } catch {
+                logger.warning("rollback: destroy failed", metadata: ["sandbox": "\(name)", "error": "\(error)"])
+            }
+            do {
+                try await domains.undefine(named: name.value)
+            } catch {
+                logger.error("rollback: undefine failed", metadata: ["sandbox": "\(name)", "error": "\(error)"])
+            }
+        }
+        if made.madeJobDirectory {
+            do {
+                try FileManager.default.removeItem(atPath: made.jobDirectory)
+            } catch {
+                logger.error("rollback: cannot remove job folder", metadata: ["path": "\(made.jobDirectory)"])
+            }
+        }
+    }
+
+    private static func checkCancellation(stage: String) throws(SandboxError) {
+        if Task.isCancelled { throw SandboxError(.cancelled, "create was cancelled (\(stage)); everything it made was removed") }
+    }
+
+    private func reserveName(_ requested: SandboxName?) async throws(SandboxError) -> SandboxName {
+        if let requested {
+            guard !pendingNames.contains(requested.value) else { throw Self.nameTaken(requested) }
+            pendingNames.insert(requested.value)
+            do throws(SandboxError) {
+                if try await domains.domain(named: requested.value) != nil { throw Self.nameTaken(requested) }
+            } catch {
+                pendingNames.remove(requested.value)
+                throw error
+            }
+            return requested
+        }
+        for _ in 0..<16 {
+            let candidate = SandboxName.generate()
+            guard !pendingNames.contains(candidate.value) else { continue }
+            pendingNames.insert(candidate.value)
+            let existing: DomainSummary?
+            do {
+                existing = try await domains.domain(named: candidate.value)
+            } catch {
+                pendingNames.remove(candidate.value)
+                throw error
+            }
+            if existing == nil, !FileManager.default.fileExists(atPath: configuration.jobsRoot + "/" + candidate.value) {
+                return candidate
+            }
+            pendingNames.remove(candidate.value)
+        }
+        throw SandboxError(.nameTaken, "could not find a free generated name after 16 tries")
+    }
+
+    private static func nameTaken(_ name: SandboxName) -> SandboxError {
+        SandboxError(.nameTaken, "a domain or sandbox named \(name) already exists")
+    }
+
+    /// A random `52:54:00` MAC used by no domain of the connection and no create in flight.
+    private func reserveMAC() async throws(SandboxError) -> MACAddress {
+        var used = pendingMACs
+        for domain in try await domains.listDomains() {
+            guard let xml = try? await domains.domainXML(named: domain.name, inactive: false, secure: false) else { continue }
+            used.formUnion(Self.macAddresses(in: xml))
+        }
+        for _ in 0..<64 {
+            let candidate = MACAddress.random()
+            if !used.contains(candidate) {
+                pendingMACs.insert(candidate)
+                return candidate
+            }
+        }
+        throw SandboxError(.nameTaken, "could not find an unused MAC address")
+    }
+
+    static func macAddresses(in xml: String) -> Set<MACAddress> {
+        var result = Set<MACAddress>()
+        var rest = xml[...]
+        while let range = rest.range(of: "<mac address=") {
+            let after = rest[range.upperBound...].dropFirst()
+            if let mac = MACAddress(String(after.prefix(17))) { result.insert(mac) }
+            rest = after
+        }
+        return result
+    }
+
+    private func makeJobDirectory(_ path: String, name: SandboxName) throws(SandboxError) {
+        if mkdir(configuration.jobsRoot, 0o711) != 0, errno != EEXIST {
+            throw AtomicFile.errnoError("mkdir", path: configuration.jobsRoot)
+        }
+        guard mkdir(path, 0o711) == 0 else {
+            if errno == EEXIST { throw Self.nameTaken(name) }
+            throw AtomicFile.errnoError("mkdir", path: path)
+        }
+    }
+
+    // MARK: Destroy and list
+
+    /// Stops and undefines the sandbox and removes its job folder. Idempotent: a sandbox that is
+    /// already gone is not an error. Refuses domains SandboxCore does not own.
+    public func destroy(_ name: SandboxName) async throws(SandboxError) {
+        var jobDirectory = configuration.jobsRoot + "/" + name.value
+        if try await domains.domain(named: name.value) != nil {
+            let metadataXML = try await domains.metadata(named: name.value, namespaceURI: SandboxMetadata.namespaceURI)
+            guard let metadata = metadataXML.flatMap(SandboxMetadata.init(metadataXML:)) else {
+                throw SandboxError(.invalidArgument, "domain \(name) is not a sandbox made by SandboxCore; refusing to destroy it")
+            }
+            if let job = metadata.jobDirectory { jobDirectory = job }
+            try await domains.destroy(named: name.value)
+            do {
+                try await domains.undefine(named: name.value)
+            } catch where error.code == .notFound {
+                // Gone meanwhile (a transient domain, or another destroy): fine.
+            }
+        }
+        if FileManager.default.fileExists(atPath: jobDirectory) {
+            do {
+                try FileManager.default.removeItem(atPath: jobDirectory)
+            } catch {
+                throw SandboxError(.io, "cannot remove job folder \(jobDirectory): \(error.localizedDescription)")
+            }
+        }
+        logger.info("destroyed", metadata: ["sandbox": "\(name)"])
+    }
+
+    /// The sandboxes of this manager's owner, with their state.
+    public func list() async throws(SandboxError) -> [SandboxSummary] {
+        var result: [SandboxSummary] = []
+        for domain in try await domains.listDomains() {
+            let xml: String?
+            do {
+                xml = try await domains.metadata(named: domain.name, namespaceURI: SandboxMetadata.namespaceURI)
+            } catch where error.code == .notFound {
+                continue
+            }
+            guard let metadata = xml.flatMap(SandboxMetadata.init(metadataXML:)), metadata.owner == configuration.owner
+            else { continue }
+            result.append(
+                SandboxSummary(
+                    name: domain.name, uuid: domain.uuid, state: domain.state, baseVM: metadata.baseVM,
+                    createdAt: metadata.createdAt, agentID: metadata.agentID, ttlSeconds: metadata.ttlSeconds,
+                    jobDirectory: metadata.jobDirectory))
+        }
+        return result.sorted { $0.name < $1.name }
+    }
+}

@@ -1,0 +1,67 @@
+/// What a caller asks for when creating a sandbox. Everything but the base VM is optional:
+/// unset values are inherited from the base.
+public struct SandboxRequest: Sendable, Hashable {
+    /// The base VM (shut off, with cloud-init installed) to clone.
+    public var baseVM: String
+    /// The sandbox's name; `sbx-<8 hex>` is generated when nil.
+    public var name: SandboxName?
+    public var memoryMiB: Int?
+    public var vcpus: Int?
+    /// Host name; derived from the name when nil.
+    public var hostname: Hostname?
+    public var userData: UserData
+    /// The network the NIC joins; the base's when nil.
+    public var network: DomainSpec.NIC.Source?
+    /// Overrides the base's domain type (`kvm` or `qemu`).
+    public var virtType: DomainSpec.VirtType?
+    /// Start the sandbox after defining it.
+    public var autoStart: Bool
+    public var agentID: String?
+    public var ttlSeconds: Int?
+
+    public init(
+        baseVM: String, name: SandboxName? = nil, memoryMiB: Int? = nil, vcpus: Int? = nil, hostname: Hostname? = nil,
+        userData: UserData = UserData(), network: DomainSpec.NIC.Source? = nil, virtType: DomainSpec.VirtType? = nil,
+        autoStart: Bool = true, agentID: String? = nil, ttlSeconds: Int? = nil
+    ) {
+        self.baseVM = baseVM
+        self.name = name
+        self.memoryMiB = memoryMiB
+        self.vcpus = vcpus
+        self.hostname = hostname
+        self.userData = userData
+        self.network = network
+        self.virtType = virtType
+        self.autoStart = autoStart
+        self.agentID = agentID
+        self.ttlSeconds = ttlSeconds
+    }
+}
+
+/// A sandbox SandboxCore made: where its files are and how it was built.
+public struct Sandbox: Sendable, Hashable, Codable {
+    public var name: SandboxName
+    public var uuid: String
+    public var mac: MACAddress
+    public var baseVM: String
+    public var jobDirectory: String
+    public var overlayPath: String
+    public var seedISOPath: String
+    public var consoleLogPath: String
+    public var state: DomainState
+    public var createdAt: Int64
+    public var agentID: String?
+    public var ttlSeconds: Int?
+}
+
+/// One sandbox found by ``SandboxManager/list()``.
+public struct SandboxSummary: Sendable, Hashable, Codable {
+    public var name: String
+    public var uuid: String
+    public var state: DomainState
+    public var baseVM: String
+    public var createdAt: Int64
+    public var agentID: String?
+    public var ttlSeconds: Int?
+    public var jobDirectory: String?
+}

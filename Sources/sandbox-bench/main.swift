@@ -1,2 +1,0 @@
-import SandboxCore
-print("sandbox-bench")

@@ -1,0 +1,120 @@
+import Foundation
+
+@testable import SandboxCore
+
+/// A `test:///default` connection plus a temp folder holding base disks and job folders.
+/// The test driver's state is shared by all connections of the process, so names are unique.
+struct TestHost {
+    let connection: LibvirtConnection
+    let folder: TemporaryFolder
+    /// A per-host owner, so tests running in parallel list only their own sandboxes.
+    let owner = "test-" + UUID().uuidString.prefix(8).lowercased()
+    var jobsRoot: String { folder.file("jobs") }
+
+    static func make() async throws -> TestHost {
+        TestHost(connection: try await LibvirtConnection(uri: "test:///default"), folder: try TemporaryFolder())
+    }
+
+    func manager(domains: (any DomainManager)? = nil, owner: String? = nil) -> SandboxManager {
+        SandboxManager(
+            domains: domains ?? connection, configuration: .init(jobsRoot: jobsRoot, owner: owner ?? self.owner))
+    }
+
+    /// Defines a shut-off base VM whose disk is a real 16 MiB raw file.
+    func makeBase(cdrom: String? = nil, diskFormat: String = "raw") async throws -> String {
+        let name = "base-" + UUID().uuidString.prefix(8).lowercased()
+        let disk = folder.file("\(name).img")
+        _ = FileManager.default.createFile(atPath: disk, contents: nil)
+        truncate(disk, 16 << 20)
+        let cd =
+            cdrom.map {
+                """
+                <disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='\($0)'/>
+                <target dev='sda' bus='scsi'/><readonly/></disk>
+                """
+            } ?? ""
+        let xml = """
+            <domain type='test'>
+              <name>\(name)</name>
+              <memory unit='KiB'>524288</memory>
+              <vcpu>2</vcpu>
+              <os><type arch='x86_64'>hvm</type><kernel>/boot/vmlinuz</kernel><initrd>/boot/initrd.img</initrd>
+                <cmdline>root=/dev/vda console=ttyS0</cmdline></os>
+              <devices>
+                <disk type='file' device='disk'><driver name='qemu' type='\(diskFormat)'/><source file='\(disk)'/>
+                  <target dev='vda' bus='virtio'/></disk>
+                \(cd)
+                <interface type='network'><mac address='52:54:00:fe:00:01'/><source network='default'/></interface>
+              </devices>
+            </domain>
+            """
+        _ = try await connection.define(xml: xml)
+        return name
+    }
+
+    /// Files left in the jobs root.
+    func jobsLeft() -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: jobsRoot)) ?? []
+    }
+
+    func cleanUp(bases: [String]) async {
+        for base in bases {
+            try? await connection.destroy(named: base)
+            try? await connection.undefine(named: base)
+        }
+        await connection.close()
+        folder.remove()
+    }
+}
+
+/// A DomainManager that forwards to a real one and fails or stalls where a test says.
+final class FaultyDomainManager: DomainManager, @unchecked Sendable {
+    let inner: any DomainManager
+    let failDefine: Bool
+    let failStart: Bool
+    let defineDelay: Duration?
+
+    init(_ inner: any DomainManager, failDefine: Bool = false, failStart: Bool = false, defineDelay: Duration? = nil) {
+        self.inner = inner
+        self.failDefine = failDefine
+        self.failStart = failStart
+        self.defineDelay = defineDelay
+    }
+
+    static let injected = SandboxError(.libvirt, "injected failure")
+
+    func listDomains() async throws(SandboxError) -> [DomainSummary] { try await inner.listDomains() }
+    func domain(named name: String) async throws(SandboxError) -> DomainSummary? { try await inner.domain(named: name) }
+    func domainXML(named name: String, inactive: Bool, secure: Bool) async throws(SandboxError) -> String {
+        try await inner.domainXML(named: name, inactive: inactive, secure: secure)
+    }
+    func define(xml: String) async throws(SandboxError) -> DomainSummary {
+        if failDefine { throw Self.injected }
+        let summary = try await inner.define(xml: xml)
+        if let defineDelay { try? await Task.sleep(for: defineDelay) }
+        return summary
+    }
+    func start(named name: String) async throws(SandboxError) {
+        if failStart { throw Self.injected }
+        try await inner.start(named: name)
+    }
+    func shutdown(named name: String) async throws(SandboxError) { try await inner.shutdown(named: name) }
+    func destroy(named name: String) async throws(SandboxError) { try await inner.destroy(named: name) }
+    func undefine(named name: String) async throws(SandboxError) { try await inner.undefine(named: name) }
+    func state(named name: String) async throws(SandboxError) -> DomainState { try await inner.state(named: name) }
+    func interfaceStats(named name: String, device: String) async throws(SandboxError) -> InterfaceStats {
+        try await inner.interfaceStats(named: name, device: device)
+    }
+    func interfaceAddresses(named name: String, source: AddressSource) async throws(SandboxError) -> [InterfaceAddress] {
+        try await inner.interfaceAddresses(named: name, source: source)
+    }
+    func networkDHCPLeases(network: String, mac: String?) async throws(SandboxError) -> [NetworkDHCPLease] {
+        try await inner.networkDHCPLeases(network: network, mac: mac)
+    }
+    func metadata(named name: String, namespaceURI: String) async throws(SandboxError) -> String? {
+        try await inner.metadata(named: name, namespaceURI: namespaceURI)
+    }
+    func lifecycleEvents() async throws(SandboxError) -> AsyncStream<DomainLifecycleEvent> {
+        try await inner.lifecycleEvents()
+    }
+}
