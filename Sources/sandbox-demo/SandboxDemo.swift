@@ -7,7 +7,7 @@ struct SandboxDemo: AsyncParsableCommand {
         commandName: "sandbox-demo",
         abstract: "Disposable sandbox VMs on libvirt: seed ISOs, domain XML, and sandbox lifecycle.",
         discussion: "Without a subcommand it runs the whole flow on libvirt's in-process test driver (test:///default).",
-        subcommands: [DemoCommand.self, SeedCommand.self, XMLCommand.self],
+        subcommands: [DemoCommand.self, CreateCommand.self, ListCommand.self, DestroyCommand.self, SeedCommand.self, XMLCommand.self],
         defaultSubcommand: DemoCommand.self)
 }
 

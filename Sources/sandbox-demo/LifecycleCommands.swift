@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SandboxCore
+
+/// Options every command that talks to libvirt shares.
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "libvirt URI, e.g. qemu:///system or qemu:///system?socket=/path/libvirt-sock.")
+    var connect: String = "qemu:///system"
+    @Option(help: "Folder holding one job folder per sandbox.") var jobsDir: String = defaultJobsDirectory()
+    @Flag(help: "Log each stage to stderr.") var verbose = false
+
+    func manager() async throws -> (LibvirtConnection, SandboxManager) {
+        var logger = Logger(label: "sandbox-demo")
+        logger.logLevel = verbose ? .debug : .warning
+        let connection = try await LibvirtConnection(uri: connect, logger: logger)
+        let jobs = URL(fileURLWithPath: jobsDir).standardizedFileURL.path
+        return (connection, SandboxManager(domains: connection, configuration: .init(jobsRoot: jobs), logger: logger))
+    }
+}
+
+func defaultJobsDirectory() -> String {
+    if getuid() == 0 { return "/var/lib/sandboxcore/jobs" }
+    let data = ProcessInfo.processInfo.environment["XDG_DATA_HOME"] ?? (NSHomeDirectory() + "/.local/share")
+    return data + "/sandboxcore/jobs"
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+struct CreateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a sandbox from a base VM.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "The base VM (shut off, with cloud-init).") var base: String
+    @Option(help: "Sandbox name (default: sbx-<8 hex>).") var name: String?
+    @Option(help: "Memory in MiB (default: the base's).") var memoryMib: Int?
+    @Option(help: "Virtual CPUs (default: the base's).") var vcpus: Int?
+    @Option(help: "Agent id recorded in the sandbox's metadata.") var agentId: String?
+    @Option(help: "Seconds until the sandbox may be reaped.") var ttlSeconds: Int?
+    @Flag(help: "Define only; do not start.") var noStart = false
+    @Flag(help: "Print the sandbox as JSON.") var json = false
+
+    func run() async throws {
+        let sandboxName = try name.map { text in try checked { () throws(SandboxError) in try SandboxName(text) } }
+        let (libvirt, manager) = try await connection.manager()
+        defer { Task { await libvirt.close() } }
+        let sandbox = try await manager.create(
+            SandboxRequest(
+                baseVM: base, name: sandboxName, memoryMiB: memoryMib, vcpus: vcpus, autoStart: !noStart,
+                agentID: agentId, ttlSeconds: ttlSeconds))
+        if json {
+            try printJSON(sandbox)
+        } else {
+            print("\(sandbox.name)\t\(sandbox.state)\t\(sandbox.mac)\t\(sandbox.jobDirectory)")
+        }
+    }
+}
+
+struct DestroyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "destroy", abstract: "Stop and remove a sandbox and its files (idempotent).")
+
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The sandbox's name.") var name: String
+
+    func run() async throws {
+        let sandboxName = try checked { () throws(SandboxError) in try SandboxName(name) }
+        let (libvirt, manager) = try await connection.manager()
+        defer { Task { await libvirt.close() } }
+        try await manager.destroy(sandboxName)
+        print("destroyed \(sandboxName)")
+    }
+}
+
+struct ListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the sandboxes SandboxCore owns.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let (libvirt, manager) = try await connection.manager()
+        defer { Task { await libvirt.close() } }
+        let sandboxes = try await manager.list()
+        if json { return try printJSON(sandboxes) }
+        print("NAME\tSTATE\tBASE\tCREATED")
+        for sandbox in sandboxes {
+            let created = Date(timeIntervalSince1970: TimeInterval(sandbox.createdAt)).ISO8601Format()
+            print("\(sandbox.name)\t\(sandbox.state)\t\(sandbox.baseVM)\t\(created)")
+        }
+    }
+}
