@@ -1,5 +1,11 @@
 import Foundation
 
+/// One line of the results table: our figure beside the tool it replaces.
+struct BenchRow {
+    var ours: Samples
+    var baseline: Samples?
+}
+
 /// Timing samples of one benchmark and their percentiles.
 struct Samples {
     var label: String
@@ -24,20 +30,6 @@ func measure(_ label: String, iterations: Int, warmup: Int = 3, _ body: () throw
     for _ in 0..<iterations {
         let start = clock.now
         try body()
-        durations.append(clock.now - start)
-    }
-    return Samples(label: label, durations: durations)
-}
-
-func measureAsync(_ label: String, iterations: Int, warmup: Int = 3, _ body: () async throws -> Void) async rethrows
-    -> Samples
-{
-    let clock = ContinuousClock()
-    for _ in 0..<warmup { try await body() }
-    var durations: [Duration] = []
-    for _ in 0..<iterations {
-        let start = clock.now
-        try await body()
         durations.append(clock.now - start)
     }
     return Samples(label: label, durations: durations)
@@ -75,7 +67,7 @@ func ratio(_ baseline: Duration, _ ours: Duration) -> String {
 }
 
 /// Prints a Markdown table: one row per comparison, ours beside the baseline.
-func printTable(_ rows: [(ours: Samples, baseline: Samples?)]) {
+func printTable(_ rows: [BenchRow]) {
     print("| what | p50 | p90 | baseline | baseline p50 | speed-up (p50) |")
     print("|---|---:|---:|---|---:|---:|")
     for row in rows {

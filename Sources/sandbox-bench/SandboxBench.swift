@@ -21,7 +21,7 @@ struct SandboxBench: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let fixture = try Fixture(folder: folder)
 
-        var rows: [(ours: Samples, baseline: Samples?)] = []
+        var rows: [BenchRow] = []
         rows += try SeedBenchmarks(fixture: fixture).run(inProcess: inProcess, forked: forked)
         rows += try XMLBenchmarks(fixture: fixture).run(inProcess: inProcess)
         rows += try OverlayBenchmarks(fixture: fixture).run(inProcess: inProcess, forked: forked)

@@ -5,7 +5,7 @@ import SandboxCore
 struct SeedBenchmarks {
     let fixture: Fixture
 
-    func run(inProcess: Int, forked: Int) throws -> [(ours: Samples, baseline: Samples?)] {
+    func run(inProcess: Int, forked: Int) throws -> [BenchRow] {
         let builder = CloudInitSeedBuilder()
         let files = try builder.files(for: fixture.seed)
         let inputs = fixture.folder + "/seed-inputs"
@@ -20,7 +20,7 @@ struct SeedBenchmarks {
         let toFile = try measure("seed ISO + plain files written (libisofs)", iterations: inProcess) {
             try builder.write(fixture.seed, isoPath: isoPath, plainFilesDirectory: inputs)
         }
-        var rows: [(ours: Samples, baseline: Samples?)] = []
+        var rows: [BenchRow] = []
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/genisoimage") {
             let genisoimage = try measure("genisoimage -volid cidata -joliet -rock", iterations: forked) {
                 try runTool(
@@ -28,10 +28,10 @@ struct SeedBenchmarks {
                     ["-quiet", "-output", fixture.folder + "/g.iso", "-volid", "cidata", "-joliet", "-rock",
                      inputs + "/meta-data", inputs + "/user-data", inputs + "/network-config"])
             }
-            rows.append((bytesOnly, genisoimage))
-            rows.append((toFile, genisoimage))
+            rows.append(BenchRow(ours: bytesOnly, baseline: genisoimage))
+            rows.append(BenchRow(ours: toFile, baseline: genisoimage))
         } else {
-            rows.append((bytesOnly, nil))
+            rows.append(BenchRow(ours: bytesOnly, baseline: nil))
         }
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/cloud-localds") {
             let localds = try measure("cloud-localds --network-config", iterations: forked) {
@@ -40,7 +40,7 @@ struct SeedBenchmarks {
                     ["--network-config", inputs + "/network-config", fixture.folder + "/c.iso",
                      inputs + "/user-data", inputs + "/meta-data"])
             }
-            rows.append((toFile, localds))
+            rows.append(BenchRow(ours: toFile, baseline: localds))
         }
         return rows
     }
@@ -50,11 +50,11 @@ struct SeedBenchmarks {
 struct XMLBenchmarks {
     let fixture: Fixture
 
-    func run(inProcess: Int) throws -> [(ours: Samples, baseline: Samples?)] {
+    func run(inProcess: Int) throws -> [BenchRow] {
         let renderer = DomainXMLRenderer()
         let spec = fixture.spec(name: fixture.name, disk: fixture.folder + "/d.qcow2", seed: fixture.folder + "/s.iso")
         let samples = try measure("domain XML render", iterations: inProcess) { _ = try renderer.render(spec) }
-        return [(samples, nil)]
+        return [BenchRow(ours: samples, baseline: nil)]
     }
 }
 
@@ -62,7 +62,7 @@ struct XMLBenchmarks {
 struct OverlayBenchmarks {
     let fixture: Fixture
 
-    func run(inProcess: Int, forked: Int) throws -> [(ours: Samples, baseline: Samples?)] {
+    func run(inProcess: Int, forked: Int) throws -> [BenchRow] {
         let backing = try DiskImage.inspect(path: fixture.basePath)
         let overlay = fixture.folder + "/overlay.qcow2"
         let ours = try measure("qcow2 overlay (in-process)", iterations: inProcess) {
@@ -74,6 +74,6 @@ struct OverlayBenchmarks {
             try runTool("/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", fixture.basePath, overlay])
         }
         unlink(overlay)
-        return [(ours, theirs)]
+        return [BenchRow(ours: ours, baseline: theirs)]
     }
 }

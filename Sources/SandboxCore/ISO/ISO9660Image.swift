@@ -1,5 +1,5 @@
 internal import CIsofs
-internal import Glibc
+import Glibc
 
 /// A regular file to place in the root directory of an ISO image.
 struct ISOFile: Sendable, Hashable {

@@ -1,5 +1,5 @@
 internal import CIsofs
-internal import Glibc
+import Glibc
 import Synchronization
 
 /// Process-wide libisofs state: the one-time initialisation and the lock every libisofs call runs under.

@@ -18,7 +18,8 @@ public actor LibvirtConnection: DomainManager {
     private nonisolated let executor: LibvirtThreadExecutor
     private let logger: Logger
     private let events = LifecycleEventHub()
-    private var handle: OpaquePointer?
+    // nonisolated(unsafe) only so deinit may hand it to the connection thread; all other access is isolated.
+    private nonisolated(unsafe) var handle: OpaquePointer?
     private var eventCallbackID: Int32?
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -46,9 +47,19 @@ public actor LibvirtConnection: DomainManager {
         }
     }
 
-    isolated deinit {
-        closeHandle()
-        executor.shutdown()
+    /// Closes what is still open on the connection's own thread, then lets that thread end.
+    /// (A plain deinit: `isolated deinit` makes release builds of clients fail with
+    /// "circular reference" in Swift 6.3.)
+    deinit {
+        let leftover = LeftoverHandle(handle: handle, callbackID: eventCallbackID)
+        let events = self.events
+        executor.shutdown {
+            events.finishAll()
+            guard let handle = leftover.handle else { return }
+            if let id = leftover.callbackID { _ = virConnectDomainEventDeregisterAny(handle, id) }
+            _ = virConnectClose(handle)
+            virResetLastError()
+        }
     }
 
     /// Closes the connection and ends all lifecycle event streams. Later calls throw `.libvirt`.
@@ -387,6 +398,12 @@ public actor LibvirtConnection: DomainManager {
         } else {
             logger.debug("deregistered lifecycle event callback", metadata: ["callback": "\(id)"])
         }
+    }
+
+    /// What deinit hands to the connection thread to close.
+    private struct LeftoverHandle: @unchecked Sendable {
+        var handle: OpaquePointer?
+        var callbackID: Int32?
     }
 
     private func closeHandle() {

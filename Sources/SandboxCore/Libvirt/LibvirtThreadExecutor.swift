@@ -16,6 +16,7 @@ final class LibvirtThreadExecutor: SerialExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [UnownedJob] = []
     private var stopping = false
+    private var finalBlock: (@Sendable () -> Void)?
     private var threadID: pthread_t?
 
     init(name: String) {
@@ -50,8 +51,10 @@ final class LibvirtThreadExecutor: SerialExecutor, @unchecked Sendable {
 
     /// Lets the thread finish once the jobs already queued have run. Call it once, when nothing
     /// can enqueue any more (from the owning actor's deinit).
-    func shutdown() {
+    /// `finally` runs on the thread after the queued jobs, just before it ends.
+    func shutdown(finally: (@Sendable () -> Void)? = nil) {
         condition.lock()
+        finalBlock = finally
         stopping = true
         condition.signal()
         condition.unlock()
@@ -69,7 +72,10 @@ final class LibvirtThreadExecutor: SerialExecutor, @unchecked Sendable {
                 condition.wait()
             }
             if queue.isEmpty {
+                let last = finalBlock
+                finalBlock = nil
                 condition.unlock()
+                last?()
                 return
             }
             let batch = queue
