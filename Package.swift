@@ -46,6 +46,7 @@ let package = Package(
             name: "sandbox-bench",
             dependencies: [
                 "SandboxCore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -45,6 +45,8 @@ public actor SandboxManager {
     private let logger: Logger
     private var pendingNames: Set<String> = []
     private var pendingMACs: Set<MACAddress> = []
+    /// MAC addresses of the connection's domains, by domain UUID.
+    private var macsByDomain: [String: Set<MACAddress>] = [:]
     /// Writes the seed ISO and its plain files; replaceable by tests to inject failures.
     var seedWriter: @Sendable (CloudInitSeed, String, String) throws(SandboxError) -> Void
 
@@ -89,8 +91,11 @@ public actor SandboxManager {
         ).validate()
         let name = try await reserveName(request.name)
         defer { pendingNames.remove(name.value) }
+        var reservedMAC: MACAddress?
+        defer { if let reservedMAC { pendingMACs.remove(reservedMAC) } }
         var made = CreatedResources(jobDirectory: configuration.jobsRoot + "/" + name.value)
         do {
+            defer { reservedMAC = made.mac }
             let sandbox = try await build(name: name, request: request, made: &made)
             try Self.checkCancellation(stage: "after start")
             return sandbox
@@ -180,6 +185,7 @@ public actor SandboxManager {
 
         let summary = try await domains.define(xml: xml)
         made.defined = true
+        macsByDomain[summary.uuid] = [mac]
         try Self.checkCancellation(stage: "define")
         stage("define")
 
@@ -196,7 +202,6 @@ public actor SandboxManager {
     }
 
     private func rollBack(_ made: CreatedResources, name: SandboxName) async {
-        if let mac = made.mac { pendingMACs.remove(mac) }
         if made.defined {
             do {
                 try await domains.destroy(named: name.value)
@@ -258,12 +263,26 @@ public actor SandboxManager {
     }
 
     /// A random `52:54:00` MAC used by no domain of the connection and no create in flight.
+    ///
+    /// Each domain's MACs are read from its XML once and cached by UUID; a create lists the
+    /// domains and reads only those it has not seen.
     private func reserveMAC() async throws(SandboxError) -> MACAddress {
         var used = pendingMACs
+        var seen = Set<String>()
         for domain in try await domains.listDomains() {
-            guard let xml = try? await domains.domainXML(named: domain.name, inactive: false, secure: false) else { continue }
-            used.formUnion(Self.macAddresses(in: xml))
+            seen.insert(domain.uuid)
+            if let cached = macsByDomain[domain.uuid] {
+                used.formUnion(cached)
+                continue
+            }
+            guard let xml = try? await domains.domainXML(named: domain.name, inactive: false, secure: false) else {
+                continue
+            }
+            let macs = Self.macAddresses(in: xml)
+            macsByDomain[domain.uuid] = macs
+            used.formUnion(macs)
         }
+        macsByDomain = macsByDomain.filter { seen.contains($0.key) }
         for _ in 0..<64 {
             let candidate = MACAddress.random()
             if !used.contains(candidate) {
