@@ -50,7 +50,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "example-seed-iso", dependencies: ["SandboxCore"], path: "Examples/SeedISO", exclude: ["README.md"]),
+        .executableTarget(
+            name: "example-seed-iso", dependencies: ["SandboxCore"], path: "Examples/SeedISO", exclude: ["README.md"]),
         .executableTarget(
             name: "example-sandbox-lifecycle", dependencies: ["SandboxCore"], path: "Examples/SandboxLifecycle",
             exclude: ["README.md"]),

@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+swift format lint --strict --recursive Sources Tests Examples Package.swift
 swift build --build-tests
 swift test --skip-build "$@"

@@ -19,13 +19,14 @@ do {
         let disk = FileManager.default.temporaryDirectory.path + "/example-base.img"
         _ = FileManager.default.createFile(atPath: disk, contents: nil)
         truncate(disk, 1 << 30)
-        _ = try await connection.define(xml: """
-            <domain type='qemu'><name>\(base)</name><memory unit='MiB'>512</memory><vcpu>1</vcpu>
-            <os><type arch='x86_64'>hvm</type></os><devices>
-            <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='\(disk)'/>
-            <target dev='vda' bus='virtio'/></disk>
-            <interface type='network'><source network='default'/></interface></devices></domain>
-            """)
+        _ = try await connection.define(
+            xml: """
+                <domain type='qemu'><name>\(base)</name><memory unit='MiB'>512</memory><vcpu>1</vcpu>
+                <os><type arch='x86_64'>hvm</type></os><devices>
+                <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='\(disk)'/>
+                <target dev='vda' bus='virtio'/></disk>
+                <interface type='network'><source network='default'/></interface></devices></domain>
+                """)
     }
     let manager = SandboxManager(domains: connection, configuration: .init(jobsRoot: jobs))
     let sandbox = try await manager.create(SandboxRequest(baseVM: base))

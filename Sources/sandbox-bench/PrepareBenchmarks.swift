@@ -12,15 +12,16 @@ struct PrepareBenchmarks {
         let uri = "test:///default"
         let connection = try await LibvirtConnection(uri: uri)
         let baseName = "bench-base-\(getpid())"
-        _ = try await connection.define(xml: """
-            <domain type='qemu'><name>\(baseName)</name><memory unit='MiB'>1024</memory><vcpu>1</vcpu>
-            <os><type arch='x86_64' machine='q35'>hvm</type><kernel>/images/vmlinuz</kernel>
-            <cmdline>root=/dev/vda console=ttyS0</cmdline></os><devices>
-            <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='\(fixture.basePath)'/>
-            <target dev='vda' bus='virtio'/></disk>
-            <interface type='network'><source network='default'/><model type='virtio'/></interface>
-            </devices></domain>
-            """)
+        _ = try await connection.define(
+            xml: """
+                <domain type='qemu'><name>\(baseName)</name><memory unit='MiB'>1024</memory><vcpu>1</vcpu>
+                <os><type arch='x86_64' machine='q35'>hvm</type><kernel>/images/vmlinuz</kernel>
+                <cmdline>root=/dev/vda console=ttyS0</cmdline></os><devices>
+                <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='\(fixture.basePath)'/>
+                <target dev='vda' bus='virtio'/></disk>
+                <interface type='network'><source network='default'/><model type='virtio'/></interface>
+                </devices></domain>
+                """)
         var logger = Logger(label: "bench")
         logger.logLevel = ProcessInfo.processInfo.environment["BENCH_DEBUG"] == nil ? .warning : .debug
         let manager = SandboxManager(
@@ -57,10 +58,14 @@ struct PrepareBenchmarks {
         let theirs = try measure("qemu-img create + cloud-localds + virsh define", iterations: forked) {
             unlink(work + "/overlay.qcow2")
             try runTool(
-                "/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", fixture.basePath, work + "/overlay.qcow2"])
+                "/usr/bin/qemu-img",
+                ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", fixture.basePath, work + "/overlay.qcow2"])
             try runTool(
                 "/usr/bin/cloud-localds",
-                ["--network-config", work + "/network-config", work + "/seed.iso", work + "/user-data", work + "/meta-data"])
+                [
+                    "--network-config", work + "/network-config", work + "/seed.iso", work + "/user-data",
+                    work + "/meta-data",
+                ])
             try runTool("/usr/bin/virsh", ["-q", "-c", uri, "define", xmlPath])
         }
         rows.append(BenchRow(ours: ours, baseline: theirs))

@@ -26,8 +26,9 @@ struct SandboxBench: AsyncParsableCommand {
         rows += try XMLBenchmarks(fixture: fixture).run(inProcess: inProcess)
         rows += try OverlayBenchmarks(fixture: fixture).run(inProcess: inProcess, forked: forked)
         rows += try await PrepareBenchmarks(fixture: fixture).run(inProcess: smoke ? 10 : 200, forked: forked)
-        print("Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, "
-              + "\(ProcessInfo.processInfo.physicalMemory >> 30) GiB; \(smoke ? "smoke run" : "full run")\n")
+        print(
+            "Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+                + "\(ProcessInfo.processInfo.physicalMemory >> 30) GiB; \(smoke ? "smoke run" : "full run")\n")
         printTable(rows)
     }
 }
@@ -52,7 +53,8 @@ struct Fixture {
     func spec(name: SandboxName, disk: String, seed: String) -> DomainSpec {
         DomainSpec(
             name: name, uuid: UUID(), memoryMiB: 1024, vcpus: 1, virtType: .qemu,
-            boot: .kernel(path: "/images/vmlinuz", initrd: "/images/initrd.img", cmdline: "root=/dev/vda console=ttyS0"),
+            boot: .kernel(
+                path: "/images/vmlinuz", initrd: "/images/initrd.img", cmdline: "root=/dev/vda console=ttyS0"),
             disk: .init(path: disk), seedISOPath: seed, nic: .init(source: .network("default"), mac: mac),
             serialLogPath: folder + "/console.log")
     }

@@ -25,8 +25,10 @@ struct SeedBenchmarks {
             let genisoimage = try measure("genisoimage -volid cidata -joliet -rock", iterations: forked) {
                 try runTool(
                     "/usr/bin/genisoimage",
-                    ["-quiet", "-output", fixture.folder + "/g.iso", "-volid", "cidata", "-joliet", "-rock",
-                     inputs + "/meta-data", inputs + "/user-data", inputs + "/network-config"])
+                    [
+                        "-quiet", "-output", fixture.folder + "/g.iso", "-volid", "cidata", "-joliet", "-rock",
+                        inputs + "/meta-data", inputs + "/user-data", inputs + "/network-config",
+                    ])
             }
             rows.append(BenchRow(ours: bytesOnly, baseline: genisoimage))
             rows.append(BenchRow(ours: toFile, baseline: genisoimage))
@@ -37,8 +39,10 @@ struct SeedBenchmarks {
             let localds = try measure("cloud-localds --network-config", iterations: forked) {
                 try runTool(
                     "/usr/bin/cloud-localds",
-                    ["--network-config", inputs + "/network-config", fixture.folder + "/c.iso",
-                     inputs + "/user-data", inputs + "/meta-data"])
+                    [
+                        "--network-config", inputs + "/network-config", fixture.folder + "/c.iso",
+                        inputs + "/user-data", inputs + "/meta-data",
+                    ])
             }
             rows.append(BenchRow(ours: toFile, baseline: localds))
         }
@@ -71,7 +75,8 @@ struct OverlayBenchmarks {
         }
         let theirs = try measure("qemu-img create -f qcow2 -F qcow2 -b", iterations: forked) {
             unlink(overlay)
-            try runTool("/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", fixture.basePath, overlay])
+            try runTool(
+                "/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", fixture.basePath, overlay])
         }
         unlink(overlay)
         return [BenchRow(ours: ours, baseline: theirs)]

@@ -42,7 +42,9 @@ struct DemoCommand: AsyncParsableCommand {
                 say("listed  \(summary.name)\t\(summary.state)\tbase \(summary.baseVM)")
             }
             try await manager.destroy(sandbox.name)
-            say("destroyed \(sandbox.name); job folder exists: \(FileManager.default.fileExists(atPath: sandbox.jobDirectory))")
+            say(
+                "destroyed \(sandbox.name); job folder exists: \(FileManager.default.fileExists(atPath: sandbox.jobDirectory))"
+            )
         } catch {
             try? await connection.undefine(named: baseName)
             await connection.close()

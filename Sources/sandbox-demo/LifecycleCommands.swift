@@ -77,7 +77,8 @@ struct DestroyCommand: AsyncParsableCommand {
 }
 
 struct ListCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the sandboxes SandboxCore owns.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the sandboxes SandboxCore owns.")
 
     @OptionGroup var connection: ConnectionOptions
     @Flag(help: "Print JSON.") var json = false

@@ -6,8 +6,12 @@ struct SandboxDemo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox-demo",
         abstract: "Disposable sandbox VMs on libvirt: seed ISOs, domain XML, and sandbox lifecycle.",
-        discussion: "Without a subcommand it runs the whole flow on libvirt's in-process test driver (test:///default).",
-        subcommands: [DemoCommand.self, CreateCommand.self, ListCommand.self, DestroyCommand.self, SeedCommand.self, XMLCommand.self],
+        discussion:
+            "Without a subcommand it runs the whole flow on libvirt's in-process test driver (test:///default).",
+        subcommands: [
+            DemoCommand.self, CreateCommand.self, ListCommand.self, DestroyCommand.self, SeedCommand.self,
+            XMLCommand.self,
+        ],
         defaultSubcommand: DemoCommand.self)
 }
 

@@ -41,7 +41,8 @@ struct XMLCommand: ParsableCommand {
         let spec = DomainSpec(
             name: try checked { () throws(SandboxError) in try SandboxName(name) }, memoryMiB: memoryMib, vcpus: vcpus,
             virtType: virtType, arch: arch, boot: boot, disk: .init(path: absolute(disk)), seedISOPath: absolute(seed),
-            nic: .init(source: .network(network), mac: try checked { () throws(SandboxError) in try MACAddress(parsing: mac) }),
+            nic: .init(
+                source: .network(network), mac: try checked { () throws(SandboxError) in try MACAddress(parsing: mac) }),
             serialLogPath: serialLog.map(absolute))
         let xml = try checked { () throws(SandboxError) in try DomainXMLRenderer().render(spec) }
         print(xml, terminator: "")

@@ -24,7 +24,9 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: folder.file("meta-data")))
 
         for (flag, value) in [("--name", "a<b"), ("--mac", "01:00:5e:00:00:01"), ("--hostname", "bad_host")] {
-            var arguments = ["seed", "--name", "sbx-x", "--mac", "52:54:00:01:02:03", "--output", folder.file("bad.iso")]
+            var arguments = [
+                "seed", "--name", "sbx-x", "--mac", "52:54:00:01:02:03", "--output", folder.file("bad.iso"),
+            ]
             arguments += [flag, value]
             let bad = try ExternalTool.run(Self.binary!, arguments)
             #expect(bad.status != 0)
@@ -35,8 +37,10 @@ import Testing
     }
 
     @Test(.enabled(if: binary != nil)) func xmlPrintsADomainAndRejectsZeroMemory() throws {
-        let base = ["xml", "--name", "sbx-cli", "--disk", "/d.qcow2", "--seed", "/s.iso", "--mac", "52:54:00:01:02:03",
-                    "--network", "default"]
+        let base = [
+            "xml", "--name", "sbx-cli", "--disk", "/d.qcow2", "--seed", "/s.iso", "--mac", "52:54:00:01:02:03",
+            "--network", "default",
+        ]
         let ok = try ExternalTool.run(Self.binary!, base + ["--virt-type", "qemu", "--arch", "aarch64"])
         #expect(ok.status == 0)
         #expect(ok.stdout.hasPrefix("<domain type='qemu'>"))

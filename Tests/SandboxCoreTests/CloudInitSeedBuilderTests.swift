@@ -12,7 +12,8 @@ import Testing
     @Test func writesISOAndPlainFilesWithMode0600() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let files = try CloudInitSeedBuilder().write(seed, isoPath: folder.file("cloud-init.iso"), plainFilesDirectory: folder.path)
+        let files = try CloudInitSeedBuilder().write(
+            seed, isoPath: folder.file("cloud-init.iso"), plainFilesDirectory: folder.path)
         for name in ["cloud-init.iso", "meta-data", "user-data", "network-config"] {
             let attributes = try FileManager.default.attributesOfItem(atPath: folder.file(name))
             #expect((attributes[.posixPermissions] as? Int) == 0o600, "\(name)")
@@ -20,8 +21,9 @@ import Testing
         #expect(try String(contentsOfFile: folder.file("user-data"), encoding: .utf8) == files.userData)
         #expect(!FileManager.default.fileExists(atPath: folder.file("vendor-data")))
         // No temporary files are left behind.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-            == ["cloud-init.iso", "meta-data", "network-config", "user-data"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+                == ["cloud-init.iso", "meta-data", "network-config", "user-data"])
     }
 
     @Test(.enabled(if: ExternalTool.exists("/usr/bin/isoinfo")), arguments: ["-R", "-J"])
@@ -69,7 +71,8 @@ import Testing
         var bad = seed
         bad.instanceID = "a\nb"
         #expect(throws: SandboxError.self) {
-            try CloudInitSeedBuilder().write(bad, isoPath: folder.file("cloud-init.iso"), plainFilesDirectory: folder.path)
+            try CloudInitSeedBuilder().write(
+                bad, isoPath: folder.file("cloud-init.iso"), plainFilesDirectory: folder.path)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }

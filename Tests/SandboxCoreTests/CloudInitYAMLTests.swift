@@ -58,7 +58,9 @@ import Yams
 
     @Test(arguments: ["- a list", "just a string", "key: [unclosed", "a: b\n c: d: e"])
     func extraCloudConfigMustBeAMapping(extra: String) throws {
-        #expect(throws: SandboxError.self) { try CloudInitSeedBuilder().files(for: seed(UserData(extraCloudConfig: extra))) }
+        #expect(throws: SandboxError.self) {
+            try CloudInitSeedBuilder().files(for: seed(UserData(extraCloudConfig: extra)))
+        }
     }
 
     @Test(arguments: ["", "ssh-rsa", "not-a-key AAAA", "ssh-ed25519 AAAA\nssh-rsa BBBB", "ssh-ed25519 AAAA\u{0}"])
@@ -76,7 +78,9 @@ import Yams
     }
 
     /// Hostile strings that pass validation (instance-id allows them) stay strings after a YAML round trip.
-    @Test(arguments: ["a: b", "- x", "'quote", "\"dq", "&anchor", "*alias", "#comment", "true", "0x10", "1:20:30", "~", "{a: 1}"])
+    @Test(arguments: [
+        "a: b", "- x", "'quote", "\"dq", "&anchor", "*alias", "#comment", "true", "0x10", "1:20:30", "~", "{a: 1}",
+    ])
     func hostileInstanceIDsRoundTripAsStrings(id: String) throws {
         var value = try seed()
         value.instanceID = id
@@ -103,7 +107,9 @@ import Yams
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBv0 me@host"
-        for userData in [UserData(), UserData(sshAuthorizedKeys: [key]), UserData(extraCloudConfig: "runcmd: [[touch, /tmp/ok]]")] {
+        for userData in [
+            UserData(), UserData(sshAuthorizedKeys: [key]), UserData(extraCloudConfig: "runcmd: [[touch, /tmp/ok]]"),
+        ] {
             let files = try CloudInitSeedBuilder().files(for: seed(userData))
             let path = try folder.write(files.userData, to: "user-data")
             let result = try ExternalTool.run("/usr/bin/cloud-init", ["schema", "--config-file", path])
@@ -116,13 +122,15 @@ import Yams
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let files = try CloudInitSeedBuilder().files(for: seed())
-        let wrapped = "network:\n" + files.networkConfig.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
+        let wrapped =
+            "network:\n" + files.networkConfig.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
         try FileManager.default.createDirectory(atPath: folder.file("etc/netplan"), withIntermediateDirectories: true)
         let config = try folder.write(wrapped, to: "etc/netplan/50-cloud-init.yaml")
         chmod(config, 0o600)
         let result = try ExternalTool.run("/usr/sbin/netplan", ["generate", "--root-dir", folder.path])
         try #require(result.status == 0, "\(result.stderr)")
-        let network = try String(contentsOfFile: folder.file("run/systemd/network/10-netplan-eth0.network"), encoding: .utf8)
+        let network = try String(
+            contentsOfFile: folder.file("run/systemd/network/10-netplan-eth0.network"), encoding: .utf8)
         #expect(network.contains("MACAddress=52:54:00:12:34:56"))
         #expect(network.contains("Name=eth0"))
         #expect(network.contains("DHCP=ipv4"))

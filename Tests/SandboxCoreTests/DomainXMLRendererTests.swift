@@ -9,15 +9,18 @@ import Testing
 
     static func spec(
         name: String = "sbx-0123abcd", virtType: DomainSpec.VirtType = .qemu, arch: DomainSpec.Architecture = .x86_64,
-        boot: DomainSpec.Boot = .kernel(path: "/images/vmlinuz", initrd: "/images/initrd.img", cmdline: "root=/dev/vda console=ttyS0")
+        boot: DomainSpec.Boot = .kernel(
+            path: "/images/vmlinuz", initrd: "/images/initrd.img", cmdline: "root=/dev/vda console=ttyS0")
     ) throws -> DomainSpec {
         DomainSpec(
             name: try SandboxName(name), uuid: UUID(uuidString: "0b6c1d34-7c9e-4a0e-9d1c-2b0f6a1e5c11"), memoryMiB: 512,
             vcpus: 2, virtType: virtType, arch: arch, boot: boot,
             disk: .init(path: "/var/lib/sandboxes/\(name)/disk.qcow2"),
             seedISOPath: "/var/lib/sandboxes/\(name)/cloud-init.iso",
-            nic: .init(source: .network("sandbox-net"), mac: mac), serialLogPath: "/var/lib/sandboxes/\(name)/console.log",
-            metadata: SandboxMetadata(baseVM: "debian-base", createdAt: 1_700_000_000, agentID: "agent-7", ttlSeconds: 3600))
+            nic: .init(source: .network("sandbox-net"), mac: mac),
+            serialLogPath: "/var/lib/sandboxes/\(name)/console.log",
+            metadata: SandboxMetadata(
+                baseVM: "debian-base", createdAt: 1_700_000_000, agentID: "agent-7", ttlSeconds: 3600))
     }
 
     func parse(_ xml: String) throws -> XMLElement {
@@ -43,7 +46,9 @@ import Testing
         #expect(try value(root, "/domain/os/initrd") == "/images/initrd.img")
         #expect(try value(root, "/domain/os/cmdline") == "root=/dev/vda console=ttyS0")
         #expect(try value(root, "/domain/devices/disk[@device='disk']/@type") == "file")
-        #expect(try value(root, "/domain/devices/disk[@device='disk']/source/@file") == "/var/lib/sandboxes/sbx-0123abcd/disk.qcow2")
+        #expect(
+            try value(root, "/domain/devices/disk[@device='disk']/source/@file")
+                == "/var/lib/sandboxes/sbx-0123abcd/disk.qcow2")
         #expect(try value(root, "/domain/devices/disk[@device='disk']/driver/@type") == "qcow2")
         #expect(try value(root, "/domain/devices/disk[@device='cdrom']/target/@bus") == "scsi")
         #expect(try root.nodes(forXPath: "/domain/devices/disk[@device='cdrom']/readonly").count == 1)
@@ -63,8 +68,14 @@ import Testing
         #expect(metadata.uri == SandboxMetadata.namespaceURI)
         #expect(metadata.localName == "sandbox")
         let fields = Dictionary(
-            uniqueKeysWithValues: (metadata.children ?? []).compactMap { $0 as? XMLElement }.map { ($0.localName ?? "", $0.stringValue ?? "") })
-        #expect(fields == ["owner": "sandboxcore", "base": "debian-base", "created": "1700000000", "agent": "agent-7", "ttl": "3600"])
+            uniqueKeysWithValues: (metadata.children ?? []).compactMap { $0 as? XMLElement }.map {
+                ($0.localName ?? "", $0.stringValue ?? "")
+            })
+        #expect(
+            fields == [
+                "owner": "sandboxcore", "base": "debian-base", "created": "1700000000", "agent": "agent-7",
+                "ttl": "3600",
+            ])
     }
 
     @Test func kvmUsesHostPassthroughAndFirmwareBootsFromDisk() throws {
@@ -100,28 +111,34 @@ import Testing
         #expect(try root.nodes(forXPath: "/domain/metadata/*/*[local-name()='agent']").first?.stringValue == text)
     }
 
-    @Test(arguments: [
-        { (s: inout DomainSpec) in s.memoryMiB = 0 }, { s in s.memoryMiB = -1 }, { s in s.memoryMiB = Int.max },
-        { s in s.vcpus = 0 }, { s in s.vcpus = 100_000 }, { s in s.disk.path = "relative.qcow2" },
-        { s in s.disk.path = "/a/../etc/shadow" }, { s in s.disk.path = "/a\nb" }, { s in s.seedISOPath = "/x\u{0}y" },
-        { s in s.nic.source = .network("net'><x") }, { s in s.nic.source = .bridge("") }, { s in s.machine = "q35 evil" },
-        { s in s.boot = .kernel(path: "/k", initrd: nil, cmdline: "a\nb") }, { s in s.cpu = .named("<model>") },
-        { s in s.metadata?.ttlSeconds = 0 }, { s in s.serialLogPath = "log" },
-    ] as [@Sendable (inout DomainSpec) -> Void])
+    @Test(
+        arguments: [
+            { (s: inout DomainSpec) in s.memoryMiB = 0 }, { s in s.memoryMiB = -1 }, { s in s.memoryMiB = Int.max },
+            { s in s.vcpus = 0 }, { s in s.vcpus = 100_000 }, { s in s.disk.path = "relative.qcow2" },
+            { s in s.disk.path = "/a/../etc/shadow" }, { s in s.disk.path = "/a\nb" },
+            { s in s.seedISOPath = "/x\u{0}y" },
+            { s in s.nic.source = .network("net'><x") }, { s in s.nic.source = .bridge("") },
+            { s in s.machine = "q35 evil" },
+            { s in s.boot = .kernel(path: "/k", initrd: nil, cmdline: "a\nb") }, { s in s.cpu = .named("<model>") },
+            { s in s.metadata?.ttlSeconds = 0 }, { s in s.serialLogPath = "log" },
+        ] as [@Sendable (inout DomainSpec) -> Void])
     func rejectsBadValues(change: @Sendable (inout DomainSpec) -> Void) throws {
         var spec = try Self.spec()
         change(&spec)
         #expect(throws: SandboxError.self) { try DomainXMLRenderer().render(spec) }
     }
 
-    @Test(.enabled(if: ExternalTool.exists("/usr/bin/virt-xml-validate")), arguments: [
-        (DomainSpec.VirtType.qemu, DomainSpec.Architecture.x86_64), (.kvm, .x86_64), (.qemu, .aarch64),
-    ])
+    @Test(
+        .enabled(if: ExternalTool.exists("/usr/bin/virt-xml-validate")),
+        arguments: [
+            (DomainSpec.VirtType.qemu, DomainSpec.Architecture.x86_64), (.kvm, .x86_64), (.qemu, .aarch64),
+        ])
     func libvirtSchemaAcceptsTheXML(virtType: DomainSpec.VirtType, arch: DomainSpec.Architecture) throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         for boot in [DomainSpec.Boot.firmware(), .kernel(path: "/k", initrd: "/i", cmdline: "console=ttyS0")] {
-            let path = try folder.write(try DomainXMLRenderer().render(Self.spec(virtType: virtType, arch: arch, boot: boot)), to: "domain.xml")
+            let path = try folder.write(
+                try DomainXMLRenderer().render(Self.spec(virtType: virtType, arch: arch, boot: boot)), to: "domain.xml")
             let result = try ExternalTool.run("/usr/bin/virt-xml-validate", [path, "domain"])
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         }
@@ -134,10 +151,12 @@ import Testing
         defer { folder.remove() }
         var spec = try Self.spec()
         // The test driver only knows domain type 'test'; swap it in the rendered text.
-        let xml = try DomainXMLRenderer().render(spec).replacingOccurrences(of: "<domain type='qemu'>", with: "<domain type='test'>")
+        let xml = try DomainXMLRenderer().render(spec).replacingOccurrences(
+            of: "<domain type='qemu'>", with: "<domain type='test'>")
         spec.virtType = .qemu
         let path = try folder.write(xml, to: "domain.xml")
-        let result = try ExternalTool.run("/usr/bin/virsh", ["-c", "test:///default", "define \(path) ; dumpxml sbx-0123abcd"])
+        let result = try ExternalTool.run(
+            "/usr/bin/virsh", ["-c", "test:///default", "define \(path) ; dumpxml sbx-0123abcd"])
         try #require(result.status == 0, "\(result.stderr)")
         let root = try parse(String(result.stdout[result.stdout.range(of: "<domain")!.lowerBound...]))
         #expect(try value(root, "/domain/name") == "sbx-0123abcd")

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import SandboxCore
 
 private let hasIsoinfo = FileManager.default.isExecutableFile(atPath: "/usr/bin/isoinfo")
@@ -161,8 +162,10 @@ private func listedFiles(_ tree: String, in image: [UInt8]) throws -> [String] {
         #expect(error?.code == .invalidArgument)
     }
 
-    @Test(arguments: ["", ".", "..", "a/b", "/user-data", String(repeating: "n", count: 65),
-                      String(repeating: "ä", count: 33)])
+    @Test(arguments: [
+        "", ".", "..", "a/b", "/user-data", String(repeating: "n", count: 65),
+        String(repeating: "ä", count: 33),
+    ])
     func rejectsFileName(name: String) {
         let error = #expect(throws: SandboxError.self) {
             try seedImage(seedFiles + [ISOFile(name: name, contents: [])])

@@ -25,7 +25,8 @@ import Testing
         defer { Task { await host.cleanUp(bases: [base]) } }
         let manager = host.manager()
 
-        let sandbox = try await manager.create(SandboxRequest(baseVM: base, name: try SandboxName("sbx-life"), agentID: "agent-1"))
+        let sandbox = try await manager.create(
+            SandboxRequest(baseVM: base, name: try SandboxName("sbx-life"), agentID: "agent-1"))
         #expect(sandbox.state == .running)
         #expect(sandbox.jobDirectory == host.jobsRoot + "/sbx-life")
 
@@ -112,7 +113,8 @@ import Testing
         let host = try await TestHost.make()
         defer { Task { await host.cleanUp(bases: []) } }
         await expectError(.notFound) {
-            _ = try await host.manager().create(SandboxRequest(baseVM: "no-such-base", name: try SandboxName("sbx-nobase")))
+            _ = try await host.manager().create(
+                SandboxRequest(baseVM: "no-such-base", name: try SandboxName("sbx-nobase")))
         }
         try await expectNothingLeft(host, name: "sbx-nobase")
     }
@@ -196,7 +198,9 @@ import Testing
             try await manager.create(SandboxRequest(baseVM: base, name: try SandboxName("sbx-cancel")))
         }
         // Wait until the create has defined the domain, then cancel it.
-        while try await host.connection.domain(named: "sbx-cancel") == nil { try await Task.sleep(for: .milliseconds(5)) }
+        while try await host.connection.domain(named: "sbx-cancel") == nil {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         task.cancel()
         let result = await task.result
         switch result {
@@ -262,6 +266,9 @@ import Testing
 
     @Test func macScanFindsEveryInterface() {
         let xml = "<interface><mac address='52:54:00:00:00:01'/></interface><mac address=\"52:54:00:00:00:02\"/>"
-        #expect(SandboxManager.macAddresses(in: xml).map(\.description).sorted() == ["52:54:00:00:00:01", "52:54:00:00:00:02"])
+        #expect(
+            SandboxManager.macAddresses(in: xml).map(\.description).sorted() == [
+                "52:54:00:00:00:01", "52:54:00:00:00:02",
+            ])
     }
 }

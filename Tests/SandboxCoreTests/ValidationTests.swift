@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SandboxCore
 
 @Suite struct MACAddressTests {
@@ -7,9 +8,11 @@ import Testing
         #expect(mac.description == "52:54:00:ab:cd:0f")
     }
 
-    @Test(arguments: ["", "52:54:00:ab:cd", "52:54:00:ab:cd:ef:01", "52-54-00-ab-cd-ef", "52:54:00:ab:cd:eg",
-                      "01:00:5e:00:00:01", "ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00", "52:54:00:ab:cd:e",
-                      "52:54:00:ab:cd:ef\n", "<52:54:00:ab:cd:ef>", " 52:54:00:ab:cd:ef", "+2:54:00:ab:cd:ef"])
+    @Test(arguments: [
+        "", "52:54:00:ab:cd", "52:54:00:ab:cd:ef:01", "52-54-00-ab-cd-ef", "52:54:00:ab:cd:eg",
+        "01:00:5e:00:00:01", "ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00", "52:54:00:ab:cd:e",
+        "52:54:00:ab:cd:ef\n", "<52:54:00:ab:cd:ef>", " 52:54:00:ab:cd:ef", "+2:54:00:ab:cd:ef",
+    ])
     func rejectsMalformedOrMulticast(text: String) {
         #expect(throws: SandboxError.self) { try MACAddress(parsing: text) }
         do { _ = try MACAddress(parsing: text) } catch { #expect(error.code == .invalidArgument) }
@@ -30,8 +33,10 @@ import Testing
         #expect(try Hostname(text).value == text)
     }
 
-    @Test(arguments: ["", "-a", "a-", "a.b", "a_b", "a b", "a\nb", "a:b", "a'b", "<x>", "&", "é",
-                      String(repeating: "a", count: 64), "host: x", "#x"])
+    @Test(arguments: [
+        "", "-a", "a-", "a.b", "a_b", "a b", "a\nb", "a:b", "a'b", "<x>", "&", "é",
+        String(repeating: "a", count: 64), "host: x", "#x",
+    ])
     func rejects(text: String) {
         #expect(throws: SandboxError.self) { try Hostname(text) }
     }
@@ -43,8 +48,10 @@ import Testing
         #expect(try SandboxName(text).value == text)
     }
 
-    @Test(arguments: ["", "<", ">", "'", "\"", "&", "a/b", "..", "a..b", "a\0b", "a\nb", "a b", "-a", ".a",
-                      "_a", String(repeating: "x", count: 300), "../etc", "naïve"])
+    @Test(arguments: [
+        "", "<", ">", "'", "\"", "&", "a/b", "..", "a..b", "a\0b", "a\nb", "a b", "-a", ".a",
+        "_a", String(repeating: "x", count: 300), "../etc", "naïve",
+    ])
     func rejects(text: String) {
         #expect(throws: SandboxError.self) { try SandboxName(text) }
     }

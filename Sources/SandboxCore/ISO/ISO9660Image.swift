@@ -7,11 +7,6 @@ struct ISOFile: Sendable, Hashable {
     var name: String
     /// The file's bytes.
     var contents: [UInt8]
-
-    init(name: String, contents: [UInt8]) {
-        self.name = name
-        self.contents = contents
-    }
 }
 
 /// Builds ISO9660 images in memory with libisofs, for cloud-init NoCloud seeds.

@@ -102,7 +102,7 @@ public actor LibvirtConnection: DomainManager {
             guard let domain = list?[index] else { continue }
             do {
                 summaries.append(try Self.summary(of: domain))
-            } catch where error.code == .notFound {
+            } catch  where error.code == .notFound {
                 continue  // undefined since it was listed
             }
         }
@@ -114,7 +114,7 @@ public actor LibvirtConnection: DomainManager {
             return try withDomain(named: name, "look up domain '\(name)'") { domain throws(SandboxError) in
                 try Self.summary(of: domain)
             }
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             return nil
         }
     }

@@ -37,7 +37,7 @@ enum LibvirtRuntime {
 private func discardLibvirtError(_ userData: UnsafeMutableRawPointer?, _ error: virErrorPtr?) {}
 
 /// Body of the event-loop thread. Never returns.
-private func runLibvirtEventLoop() -> Void {
+private func runLibvirtEventLoop() {
     setCurrentThreadName(LibvirtRuntime.eventLoopThreadName)
     while true {
         if virEventRunDefaultImpl() < 0 {

@@ -76,7 +76,8 @@ public struct BaseVM: Sendable, Hashable {
             boot = .kernel(path: kernel, initrd: text("/domain/os/initrd"), cmdline: text("/domain/os/cmdline") ?? "")
         } else {
             let loader = text("/domain/os/loader")
-            boot = .firmware(loader: loader?.isEmpty == false ? loader : nil, nvramTemplate: text("/domain/os/nvram/@template"))
+            boot = .firmware(
+                loader: loader?.isEmpty == false ? loader : nil, nvramTemplate: text("/domain/os/nvram/@template"))
         }
 
         let memoryValue = Int(text("/domain/memory") ?? "") ?? 1_048_576

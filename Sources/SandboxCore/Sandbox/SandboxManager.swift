@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Creates, lists and destroys sandboxes: linked clones of a base VM, each with its own overlay,
@@ -23,7 +23,8 @@ public actor SandboxManager {
         public var seedTimestamp: Int64
 
         public init(
-            jobsRoot: String, owner: String = "sandboxcore", defaultNetwork: DomainSpec.NIC.Source = .network("default"),
+            jobsRoot: String, owner: String = "sandboxcore",
+            defaultNetwork: DomainSpec.NIC.Source = .network("default"),
             seedTimestamp: Int64 = CloudInitSeedBuilder.defaultTimestamp
         ) {
             self.jobsRoot = jobsRoot
@@ -121,7 +122,8 @@ public actor SandboxManager {
         var stageStart = clock.now
         func stage(_ label: String) {
             let now = clock.now
-            logger.debug("stage done", metadata: ["sandbox": "\(name)", "stage": "\(label)", "elapsed": "\(now - stageStart)"])
+            logger.debug(
+                "stage done", metadata: ["sandbox": "\(name)", "stage": "\(label)", "elapsed": "\(now - stageStart)"])
             stageStart = now
         }
 
@@ -132,16 +134,20 @@ public actor SandboxManager {
         guard baseSummary.state == .shutOff else {
             throw SandboxError(
                 .invalidBase,
-                "base VM \(request.baseVM) is \(baseSummary.state); it must be shut off (an overlay on a disk in use corrupts)")
+                "base VM \(request.baseVM) is \(baseSummary.state); it must be shut off (an overlay on a disk in use corrupts)"
+            )
         }
         let base = try BaseVM(xml: try await domains.domainXML(named: request.baseVM, inactive: true, secure: false))
         if let seed = base.seedISOPath {
-            logger.info("base VM has a CD-ROM (\(seed)); the sandbox gets its own seed instead", metadata: ["sandbox": "\(name)"])
+            logger.info(
+                "base VM has a CD-ROM (\(seed)); the sandbox gets its own seed instead",
+                metadata: ["sandbox": "\(name)"])
         }
         let backing = try DiskImage.inspect(path: base.diskPath)
         if let declared = base.declaredDiskFormat, declared != backing.format {
             throw SandboxError(
-                .invalidBase, "base VM \(request.baseVM) declares its disk as \(declared) but \(base.diskPath) is \(backing.format)")
+                .invalidBase,
+                "base VM \(request.baseVM) declares its disk as \(declared) but \(base.diskPath) is \(backing.format)")
         }
         try Self.checkCancellation(stage: "base inspected")
         stage("base")
@@ -164,7 +170,8 @@ public actor SandboxManager {
         do {
             try seedWriter(seed, seedPath, made.jobDirectory)
         } catch {
-            throw SandboxError(.seedBuildFailed, "cannot build the seed of \(name): \(error.message)", underlying: error.underlying)
+            throw SandboxError(
+                .seedBuildFailed, "cannot build the seed of \(name): \(error.message)", underlying: error.underlying)
         }
         try Self.checkCancellation(stage: "seed")
         stage("seed")
@@ -172,7 +179,8 @@ public actor SandboxManager {
         let createdAt = Int64(Date().timeIntervalSince1970)
         let virtType = request.virtType ?? DomainSpec.VirtType(rawValue: base.virtType) ?? .qemu
         let spec = DomainSpec(
-            name: name, uuid: UUID(), memoryMiB: request.memoryMiB ?? base.memoryMiB, vcpus: request.vcpus ?? base.vcpus,
+            name: name, uuid: UUID(), memoryMiB: request.memoryMiB ?? base.memoryMiB,
+            vcpus: request.vcpus ?? base.vcpus,
             virtType: virtType, arch: base.arch, machine: base.machine, boot: base.boot,
             disk: .init(path: overlayPath, format: .qcow2), seedISOPath: seedPath,
             nic: .init(source: request.network ?? base.nicSource ?? configuration.defaultNetwork, mac: mac),
@@ -224,7 +232,9 @@ public actor SandboxManager {
     }
 
     private static func checkCancellation(stage: String) throws(SandboxError) {
-        if Task.isCancelled { throw SandboxError(.cancelled, "create was cancelled (\(stage)); everything it made was removed") }
+        if Task.isCancelled {
+            throw SandboxError(.cancelled, "create was cancelled (\(stage)); everything it made was removed")
+        }
     }
 
     private func reserveName(_ requested: SandboxName?) async throws(SandboxError) -> SandboxName {
@@ -250,7 +260,8 @@ public actor SandboxManager {
                 pendingNames.remove(candidate.value)
                 throw error
             }
-            if existing == nil, !FileManager.default.fileExists(atPath: configuration.jobsRoot + "/" + candidate.value) {
+            if existing == nil, !FileManager.default.fileExists(atPath: configuration.jobsRoot + "/" + candidate.value)
+            {
                 return candidate
             }
             pendingNames.remove(candidate.value)
@@ -323,13 +334,14 @@ public actor SandboxManager {
         if try await domains.domain(named: name.value) != nil {
             let metadataXML = try await domains.metadata(named: name.value, namespaceURI: SandboxMetadata.namespaceURI)
             guard let metadata = metadataXML.flatMap(SandboxMetadata.init(metadataXML:)) else {
-                throw SandboxError(.invalidArgument, "domain \(name) is not a sandbox made by SandboxCore; refusing to destroy it")
+                throw SandboxError(
+                    .invalidArgument, "domain \(name) is not a sandbox made by SandboxCore; refusing to destroy it")
             }
             if let job = metadata.jobDirectory { jobDirectory = job }
             try await domains.destroy(named: name.value)
             do {
                 try await domains.undefine(named: name.value)
-            } catch where error.code == .notFound {
+            } catch  where error.code == .notFound {
                 // Gone meanwhile (a transient domain, or another destroy): fine.
             }
         }
@@ -350,7 +362,7 @@ public actor SandboxManager {
             let xml: String?
             do {
                 xml = try await domains.metadata(named: domain.name, namespaceURI: SandboxMetadata.namespaceURI)
-            } catch where error.code == .notFound {
+            } catch  where error.code == .notFound {
                 continue
             }
             guard let metadata = xml.flatMap(SandboxMetadata.init(metadataXML:)), metadata.owner == configuration.owner

@@ -12,7 +12,8 @@ extension SandboxMetadata {
         for case let child as XMLElement in root.children ?? [] {
             if let name = child.localName { fields[name] = child.stringValue ?? "" }
         }
-        guard let owner = fields["owner"], let base = fields["base"], let created = fields["created"].flatMap({ Int64($0) })
+        guard let owner = fields["owner"], let base = fields["base"],
+            let created = fields["created"].flatMap({ Int64($0) })
         else { return nil }
         self.init(
             owner: owner, baseVM: base, createdAt: created, agentID: fields["agent"],

@@ -122,7 +122,9 @@ public struct DomainXMLRenderer: Sendable {
                         XMLTree("source", [("file", seed)]),
                         XMLTree("target", [("dev", "sda"), ("bus", "scsi")]),
                         XMLTree("readonly"),
-                        XMLTree("address", [("type", "drive"), ("controller", "0"), ("bus", "0"), ("target", "0"), ("unit", "0")]),
+                        XMLTree(
+                            "address",
+                            [("type", "drive"), ("controller", "0"), ("bus", "0"), ("target", "0"), ("unit", "0")]),
                     ]))
             devices.append(XMLTree("controller", [("type", "scsi"), ("index", "0"), ("model", "virtio-scsi")]))
         }
@@ -155,7 +157,9 @@ public struct DomainXMLRenderer: Sendable {
                     children: [XMLTree("target", [("type", "virtio"), ("name", "org.qemu.guest_agent.0")])]))
         }
         devices.append(
-            XMLTree("rng", [("model", "virtio")], children: [XMLTree("backend", [("model", "random")], text: "/dev/urandom")]))
+            XMLTree(
+                "rng", [("model", "virtio")],
+                children: [XMLTree("backend", [("model", "random")], text: "/dev/urandom")]))
         devices.append(XMLTree("memballoon", [("model", "virtio")]))
         return XMLTree("devices", children: devices)
     }

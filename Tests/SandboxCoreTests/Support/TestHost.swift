@@ -105,7 +105,8 @@ final class FaultyDomainManager: DomainManager, @unchecked Sendable {
     func interfaceStats(named name: String, device: String) async throws(SandboxError) -> InterfaceStats {
         try await inner.interfaceStats(named: name, device: device)
     }
-    func interfaceAddresses(named name: String, source: AddressSource) async throws(SandboxError) -> [InterfaceAddress] {
+    func interfaceAddresses(named name: String, source: AddressSource) async throws(SandboxError) -> [InterfaceAddress]
+    {
         try await inner.interfaceAddresses(named: name, source: source)
     }
     func networkDHCPLeases(network: String, mac: String?) async throws(SandboxError) -> [NetworkDHCPLease] {
