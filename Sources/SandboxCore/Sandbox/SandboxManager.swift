@@ -21,12 +21,17 @@ public actor SandboxManager {
         public var defaultNetwork: DomainSpec.NIC.Source
         /// Seconds since the epoch stamped on seed ISOs.
         public var seedTimestamp: Int64
+        /// How long ``SandboxManager/destroy(_:)`` lets a running sandbox shut down cleanly before
+        /// pulling the plug. A clean shutdown lets the guest release its DHCP lease (networkd and
+        /// dhclient send DHCPRELEASE), so the network's lease table forgets it. Zero skips it.
+        public var gracefulShutdownTimeout: Duration
 
         public init(
             jobsRoot: String, owner: String = "sandboxcore",
             defaultNetwork: DomainSpec.NIC.Source = .network("default"),
-            seedTimestamp: Int64 = CloudInitSeedBuilder.defaultTimestamp
+            seedTimestamp: Int64 = CloudInitSeedBuilder.defaultTimestamp, gracefulShutdownTimeout: Duration = .seconds(10)
         ) {
+            self.gracefulShutdownTimeout = gracefulShutdownTimeout
             self.jobsRoot = jobsRoot
             self.owner = owner
             self.defaultNetwork = defaultNetwork
@@ -327,8 +332,9 @@ public actor SandboxManager {
 
     // MARK: Destroy and list
 
-    /// Stops and undefines the sandbox and removes its job folder. Idempotent: a sandbox that is
-    /// already gone is not an error. Refuses domains SandboxCore does not own.
+    /// Stops (cleanly first, see ``Configuration/gracefulShutdownTimeout``) and undefines the
+    /// sandbox and removes its job folder. Idempotent: a sandbox that is already gone is not an
+    /// error. Refuses domains SandboxCore does not own.
     public func destroy(_ name: SandboxName) async throws(SandboxError) {
         var jobDirectory = configuration.jobsRoot + "/" + name.value
         if try await domains.domain(named: name.value) != nil {
@@ -338,6 +344,7 @@ public actor SandboxManager {
                     .invalidArgument, "domain \(name) is not a sandbox made by SandboxCore; refusing to destroy it")
             }
             if let job = metadata.jobDirectory { jobDirectory = job }
+            await shutDownCleanly(name)
             try await domains.destroy(named: name.value)
             do {
                 try await domains.undefine(named: name.value)
@@ -353,6 +360,25 @@ public actor SandboxManager {
             }
         }
         logger.info("destroyed", metadata: ["sandbox": "\(name)"])
+    }
+
+    /// Asks a running sandbox to power off and waits up to the configured time for it to stop.
+    private func shutDownCleanly(_ name: SandboxName) async {
+        let timeout = configuration.gracefulShutdownTimeout
+        guard timeout > .zero, (try? await domains.state(named: name.value)) == .running else { return }
+        do {
+            try await domains.shutdown(named: name.value)
+        } catch {
+            logger.debug("clean shutdown refused", metadata: ["sandbox": "\(name)", "error": "\(error)"])
+            return
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline, !Task.isCancelled {
+            guard let state = try? await domains.state(named: name.value), state != .shutOff else { return }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        logger.info("sandbox did not shut down in time; destroying it", metadata: ["sandbox": "\(name)"])
     }
 
     /// The sandboxes of this manager's owner, with their state.
