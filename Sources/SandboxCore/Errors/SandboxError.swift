@@ -32,6 +32,11 @@ public struct SandboxError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let timeout = Code(rawValue: "timeout")
         /// The domain XML could not be parsed.
         public static let invalidXML = Code(rawValue: "invalid_xml")
+        /// The QEMU guest agent is not configured, not connected, or the domain is not running.
+        public static let agentUnavailable = Code(rawValue: "agent_unavailable")
+        /// The domain is not running (it was never started, stopped or crashed), so what was asked
+        /// of it, such as waiting for its IP address, cannot happen.
+        public static let notRunning = Code(rawValue: "not_running")
     }
 
     /// Details from the layer below, when there are any.
@@ -62,11 +67,15 @@ public struct SandboxError: Error, Sendable, Hashable, CustomStringConvertible {
     public var code: Code
     public var message: String
     public var underlying: Underlying?
+    /// Why a wait for a guest failed, stage by stage: set on `.timeout` and `.notRunning` errors
+    /// thrown by ``IPWaiter``. The message already names the verdict.
+    public var diagnosis: Diagnosis?
 
-    public init(_ code: Code, _ message: String, underlying: Underlying? = nil) {
+    public init(_ code: Code, _ message: String, underlying: Underlying? = nil, diagnosis: Diagnosis? = nil) {
         self.code = code
         self.message = message
         self.underlying = underlying
+        self.diagnosis = diagnosis
     }
 
     public var description: String {

@@ -323,6 +323,28 @@ public actor LibvirtConnection: DomainManager {
         }
     }
 
+    public func agentCommand(named name: String, command: String, timeoutSeconds: Int) throws(SandboxError) -> String {
+        guard (0...Int(Int32.max)).contains(timeoutSeconds) else {
+            throw .invalid("the guest agent timeout must be 0 or more seconds, not \(timeoutSeconds)")
+        }
+        let action = "run a guest agent command in domain '\(name)'"
+        return try withDomain(named: name, action) { domain throws(SandboxError) in
+            guard let reply = virDomainQemuAgentCommand(domain, command, Int32(timeoutSeconds), 0) else {
+                var error = LibvirtError.last(operation: "virDomainQemuAgentCommand", action)
+                // Not connected or timed out (AGENT_UNRESPONSIVE), not configured (ARGUMENT_UNSUPPORTED),
+                // domain not running (OPERATION_INVALID), driver without an agent (NO_SUPPORT).
+                let unavailable = [
+                    VIR_ERR_AGENT_UNRESPONSIVE, VIR_ERR_ARGUMENT_UNSUPPORTED, VIR_ERR_OPERATION_INVALID,
+                    VIR_ERR_NO_SUPPORT,
+                ]
+                if unavailable.contains(where: error.isLibvirtError) { error.code = .agentUnavailable }
+                throw error
+            }
+            defer { free(reply) }
+            return String(cString: reply)
+        }
+    }
+
     public func lifecycleEvents() throws(SandboxError) -> AsyncStream<DomainLifecycleEvent> {
         let connection = try open("subscribe to domain lifecycle events")
         if eventCallbackID == nil {

@@ -51,6 +51,15 @@ public protocol DomainManager: Sendable {
     /// has none. Read from the persistent configuration when the domain has one.
     func metadata(named name: String, namespaceURI: String) async throws(SandboxError) -> String?
 
+    /// Sends `command` (QMP JSON such as `{"execute":"guest-ping"}`) to the domain's QEMU guest
+    /// agent and returns its JSON reply.
+    ///
+    /// `timeoutSeconds` bounds the wait for the reply; 0 sends without waiting. An agent that is not
+    /// configured or not connected, a domain that is not running, or a driver without agent support
+    /// is `.agentUnavailable`; an error reply from the agent is `.libvirt`. On ``LibvirtConnection``
+    /// the call occupies the connection's thread until the agent answers or the timeout passes.
+    func agentCommand(named name: String, command: String, timeoutSeconds: Int) async throws(SandboxError) -> String
+
     /// A stream of lifecycle events of all domains on this connection, from now on.
     ///
     /// Each call returns a new stream; events are delivered to every live stream. A stream ends when

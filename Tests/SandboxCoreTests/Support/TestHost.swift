@@ -115,6 +115,9 @@ final class FaultyDomainManager: DomainManager, @unchecked Sendable {
     func metadata(named name: String, namespaceURI: String) async throws(SandboxError) -> String? {
         try await inner.metadata(named: name, namespaceURI: namespaceURI)
     }
+    func agentCommand(named name: String, command: String, timeoutSeconds: Int) async throws(SandboxError) -> String {
+        try await inner.agentCommand(named: name, command: command, timeoutSeconds: timeoutSeconds)
+    }
     func lifecycleEvents() async throws(SandboxError) -> AsyncStream<DomainLifecycleEvent> {
         try await inner.lifecycleEvents()
     }
