@@ -50,9 +50,9 @@ public struct CompositeDiscoverer: IPDiscoverer {
                 let found = try await strategy.discoverer.addresses(domain: domain, mac: mac)
                 if !found.isEmpty { return found }
                 anyAnswered = true
-            } catch where error.code == .notFound || error.code == .cancelled {
+            } catch  where error.code == .notFound || error.code == .cancelled {
                 throw error
-            } catch where error.isSourceUnavailable {
+            } catch  where error.isSourceUnavailable {
                 anyAnswered = true
             } catch {
                 if firstFailure == nil { firstFailure = error }

@@ -52,7 +52,7 @@ public struct Diagnoser: Sendable {
         var stateError: String?
         do {
             state = try await domains.state(named: domain)
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             state = nil
         } catch {
             stateError = error.message
@@ -112,7 +112,7 @@ public struct Diagnoser: Sendable {
                 _ = try await domains.agentCommand(
                     named: domain, command: #"{"execute":"guest-ping"}"#, timeoutSeconds: agentTimeoutSeconds)
                 agent = .responding
-            } catch where error.isSourceUnavailable {
+            } catch  where error.isSourceUnavailable {
                 agent = .unavailable(error.message)
             } catch {
                 agent = .failed(error.message)

@@ -125,7 +125,7 @@ public struct DiscoveryTimeout: Sendable, Hashable {
         if let baseVM {
             do {
                 expected = try await BaseVMHints.expectedBootSeconds(ofBase: baseVM, domains: domains)
-            } catch where error.code == .notFound {
+            } catch  where error.code == .notFound {
                 expected = nil
             }
         }

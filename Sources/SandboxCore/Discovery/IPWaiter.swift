@@ -216,9 +216,9 @@ public struct IPWaiter: Sendable {
                         ])
                     return .success(best)
                 }
-            } catch where error.code == .notFound {
+            } catch  where error.code == .notFound {
                 return .failure(Self.disappeared(context))
-            } catch where error.code == .cancelled {
+            } catch  where error.code == .cancelled {
                 return .failure(error)
             } catch {
                 polls += 1
@@ -268,7 +268,7 @@ public struct IPWaiter: Sendable {
         let state: DomainState
         do {
             state = try await domains.state(named: context.domain)
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             return Self.disappeared(context)
         } catch {
             return nil  // unknown: keep trying until the timeout

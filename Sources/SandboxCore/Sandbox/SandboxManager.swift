@@ -29,7 +29,8 @@ public actor SandboxManager {
         public init(
             jobsRoot: String, owner: String = "sandboxcore",
             defaultNetwork: DomainSpec.NIC.Source = .network("default"),
-            seedTimestamp: Int64 = CloudInitSeedBuilder.defaultTimestamp, gracefulShutdownTimeout: Duration = .seconds(10)
+            seedTimestamp: Int64 = CloudInitSeedBuilder.defaultTimestamp,
+            gracefulShutdownTimeout: Duration = .seconds(10)
         ) {
             self.gracefulShutdownTimeout = gracefulShutdownTimeout
             self.jobsRoot = jobsRoot
