@@ -34,10 +34,12 @@ struct DemoCommand: AsyncParsableCommand {
 
         let manager = SandboxManager(domains: connection, configuration: .init(jobsRoot: folder + "/jobs"))
         do {
-            let sandbox = try await manager.create(SandboxRequest(baseVM: baseName, agentID: "demo"))
-            say("created \(sandbox.name): \(sandbox.state), MAC \(sandbox.mac)")
+            let sandbox = try await manager.create(
+                SandboxRequest(baseVM: baseName, waitForIP: true, ipTimeout: .seconds(30), agentID: "demo"))
+            say("created \(sandbox.name): \(sandbox.state), MAC \(sandbox.mac), IP \(sandbox.ipAddress ?? "none")")
             say("  overlay \(sandbox.overlayPath) (backing \(baseDisk))")
             say("  seed    \(sandbox.seedISOPath) (instance-id \(sandbox.name))")
+            say("diagnosis: \(try await manager.diagnose(sandbox.name).verdict)")
             for summary in try await manager.list() {
                 say("listed  \(summary.name)\t\(summary.state)\tbase \(summary.baseVM)")
             }

@@ -11,11 +11,14 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Log each stage to stderr.") var verbose = false
 
     func manager() async throws -> (LibvirtConnection, SandboxManager) {
+        // An invalid IP_DISCOVERY_TIMEOUT stops the program before it connects.
+        let timeout = try DiscoveryTimeout.fromEnvironment(ProcessInfo.processInfo.environment)
         var logger = Logger(label: "sandbox-demo")
         logger.logLevel = verbose ? .debug : .warning
         let connection = try await LibvirtConnection(uri: connect, logger: logger)
         let jobs = URL(fileURLWithPath: jobsDir).standardizedFileURL.path
-        return (connection, SandboxManager(domains: connection, configuration: .init(jobsRoot: jobs), logger: logger))
+        let configuration = SandboxManager.Configuration(jobsRoot: jobs, discoveryTimeout: timeout)
+        return (connection, SandboxManager(domains: connection, configuration: configuration, logger: logger))
     }
 }
 
@@ -42,20 +45,28 @@ struct CreateCommand: AsyncParsableCommand {
     @Option(help: "Agent id recorded in the sandbox's metadata.") var agentId: String?
     @Option(help: "Seconds until the sandbox may be reaped.") var ttlSeconds: Int?
     @Flag(help: "Define only; do not start.") var noStart = false
+    @Flag(help: "Return once started, without waiting for an IP address.") var noWait = false
+    @Option(
+        help: "How long to wait for the IP (Go duration: 90s, 2m, 1m30s); default scaled from IP_DISCOVERY_TIMEOUT.")
+    var timeout: String?
     @Flag(help: "Print the sandbox as JSON.") var json = false
 
     func run() async throws {
         let sandboxName = try name.map { text in try checked { () throws(SandboxError) in try SandboxName(text) } }
+        let ipTimeout = try timeout.map { text in try checked { () throws(SandboxError) in try GoDuration.parse(text) }
+        }
         let (libvirt, manager) = try await connection.manager()
         defer { Task { await libvirt.close() } }
         let sandbox = try await manager.create(
             SandboxRequest(
                 baseVM: base, name: sandboxName, memoryMiB: memoryMib, vcpus: vcpus, autoStart: !noStart,
-                agentID: agentId, ttlSeconds: ttlSeconds))
+                waitForIP: !noStart && !noWait, ipTimeout: ipTimeout, agentID: agentId, ttlSeconds: ttlSeconds))
         if json {
             try printJSON(sandbox)
         } else {
-            print("\(sandbox.name)\t\(sandbox.state)\t\(sandbox.mac)\t\(sandbox.jobDirectory)")
+            print(
+                "\(sandbox.name)\t\(sandbox.state)\t\(sandbox.mac)\t\(sandbox.ipAddress ?? "-")\t\(sandbox.jobDirectory)"
+            )
         }
     }
 }
@@ -93,5 +104,49 @@ struct ListCommand: AsyncParsableCommand {
             let created = Date(timeIntervalSince1970: TimeInterval(sandbox.createdAt)).ISO8601Format()
             print("\(sandbox.name)\t\(sandbox.state)\t\(sandbox.baseVM)\t\(created)")
         }
+    }
+}
+
+extension DiscoverySource: ExpressibleByArgument {}
+
+struct IPCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ip", abstract: "Print a sandbox's IP address.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The sandbox's name.") var name: String
+    @Flag(help: "Wait until it has one.") var wait = false
+    @Option(help: "How long to wait (Go duration); default scaled from IP_DISCOVERY_TIMEOUT.") var timeout: String?
+
+    func run() async throws {
+        let sandboxName = try checked { () throws(SandboxError) in try SandboxName(name) }
+        let limit = try timeout.map { text in try checked { () throws(SandboxError) in try GoDuration.parse(text) } }
+        let (libvirt, manager) = try await connection.manager()
+        defer { Task { await libvirt.close() } }
+        if wait {
+            let address = try await manager.waitForIP(of: sandboxName, timeout: limit)
+            print(address.address)
+        } else if let address = try await manager.ipAddress(of: sandboxName) {
+            print(address.address)
+        } else {
+            throw CLIError("\(sandboxName) has no IP address yet (try --wait, or 'diagnose')")
+        }
+    }
+}
+
+struct DiagnoseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diagnose", abstract: "Explain why a sandbox has (or has no) IP address.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The sandbox's name.") var name: String
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let sandboxName = try checked { () throws(SandboxError) in try SandboxName(name) }
+        let (libvirt, manager) = try await connection.manager()
+        defer { Task { await libvirt.close() } }
+        let diagnosis = try await manager.diagnose(sandboxName)
+        if json { return try printJSON(diagnosis) }
+        print(diagnosis.report)
     }
 }

@@ -9,7 +9,8 @@ struct SandboxDemo: AsyncParsableCommand {
         discussion:
             "Without a subcommand it runs the whole flow on libvirt's in-process test driver (test:///default).",
         subcommands: [
-            DemoCommand.self, CreateCommand.self, ListCommand.self, DestroyCommand.self, SeedCommand.self,
+            DemoCommand.self, CreateCommand.self, ListCommand.self, DestroyCommand.self, IPCommand.self,
+            DiagnoseCommand.self, SeedCommand.self,
             XMLCommand.self,
         ],
         defaultSubcommand: DemoCommand.self)

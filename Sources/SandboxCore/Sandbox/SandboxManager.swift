@@ -25,13 +25,21 @@ public actor SandboxManager {
         /// pulling the plug. A clean shutdown lets the guest release its DHCP lease (networkd and
         /// dhclient send DHCPRELEASE), so the network's lease table forgets it. Zero skips it.
         public var gracefulShutdownTimeout: Duration
+        /// How long to wait for an address, before scaling for emulation (default 2 minutes).
+        public var discoveryTimeout: DiscoveryTimeout
+        /// Where addresses are looked up, in order.
+        public var discoverySources: [DiscoverySource]
 
         public init(
             jobsRoot: String, owner: String = "sandboxcore",
             defaultNetwork: DomainSpec.NIC.Source = .network("default"),
             seedTimestamp: Int64 = CloudInitSeedBuilder.defaultTimestamp,
-            gracefulShutdownTimeout: Duration = .seconds(10)
+            gracefulShutdownTimeout: Duration = .seconds(10),
+            discoveryTimeout: DiscoveryTimeout = DiscoveryTimeout(),
+            discoverySources: [DiscoverySource] = DiscoverySource.defaultOrder
         ) {
+            self.discoveryTimeout = discoveryTimeout
+            self.discoverySources = discoverySources
             self.gracefulShutdownTimeout = gracefulShutdownTimeout
             self.jobsRoot = jobsRoot
             self.owner = owner
@@ -49,7 +57,7 @@ public actor SandboxManager {
 
     public let domains: any DomainManager
     public let configuration: Configuration
-    private let logger: Logger
+    let logger: Logger
     private var pendingNames: Set<String> = []
     private var pendingMACs: Set<MACAddress> = []
     /// MAC addresses of the connection's domains, by domain UUID.
@@ -91,6 +99,8 @@ public actor SandboxManager {
         guard !request.baseVM.isEmpty else { throw .invalid("base VM name must not be empty") }
         try request.userData.validate()
         if let network = request.network { try network.validate() }
+        if request.waitForIP, !request.autoStart { throw .invalid("waiting for an IP needs the sandbox started") }
+        if let timeout = request.ipTimeout, timeout <= .zero { throw .invalid("the IP timeout must be positive") }
         // The metadata is checked now so that bad input fails before anything is made.
         try SandboxMetadata(
             owner: configuration.owner, baseVM: request.baseVM, createdAt: 0, agentID: request.agentID,
@@ -204,15 +214,20 @@ public actor SandboxManager {
         stage("define")
 
         var state = summary.state
+        var address: String?
         if request.autoStart {
             try await domains.start(named: name.value)
             state = try await domains.state(named: name.value)
             stage("start")
+            if request.waitForIP {
+                address = try await waitForIP(of: name, timeout: request.ipTimeout).address
+                stage("ip")
+            }
         }
         return Sandbox(
             name: name, uuid: summary.uuid, mac: mac, baseVM: request.baseVM, jobDirectory: made.jobDirectory,
             overlayPath: overlayPath, seedISOPath: seedPath, consoleLogPath: consolePath, state: state,
-            createdAt: createdAt, agentID: request.agentID, ttlSeconds: request.ttlSeconds)
+            createdAt: createdAt, agentID: request.agentID, ttlSeconds: request.ttlSeconds, ipAddress: address)
     }
 
     private func rollBack(_ made: CreatedResources, name: SandboxName) async {

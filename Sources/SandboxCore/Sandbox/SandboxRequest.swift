@@ -16,14 +16,22 @@ public struct SandboxRequest: Sendable, Hashable {
     public var virtType: DomainSpec.VirtType?
     /// Start the sandbox after defining it.
     public var autoStart: Bool
+    /// Wait for the sandbox's IP address before returning (needs `autoStart`). When the wait
+    /// fails, the create fails and removes what it made; the error carries a diagnosis.
+    public var waitForIP: Bool
+    /// The wait's timeout; nil uses the manager's scaled ``DiscoveryTimeout``.
+    public var ipTimeout: Duration?
     public var agentID: String?
     public var ttlSeconds: Int?
 
     public init(
         baseVM: String, name: SandboxName? = nil, memoryMiB: Int? = nil, vcpus: Int? = nil, hostname: Hostname? = nil,
         userData: UserData = UserData(), network: DomainSpec.NIC.Source? = nil, virtType: DomainSpec.VirtType? = nil,
-        autoStart: Bool = true, agentID: String? = nil, ttlSeconds: Int? = nil
+        autoStart: Bool = true, waitForIP: Bool = false, ipTimeout: Duration? = nil, agentID: String? = nil,
+        ttlSeconds: Int? = nil
     ) {
+        self.waitForIP = waitForIP
+        self.ipTimeout = ipTimeout
         self.baseVM = baseVM
         self.name = name
         self.memoryMiB = memoryMiB
@@ -52,6 +60,8 @@ public struct Sandbox: Sendable, Hashable, Codable {
     public var createdAt: Int64
     public var agentID: String?
     public var ttlSeconds: Int?
+    /// The address found when the request asked to wait for it.
+    public var ipAddress: String?
 }
 
 /// One sandbox found by ``SandboxManager/list()``.
