@@ -59,6 +59,10 @@ let package = Package(
             name: "SandboxCoreTests",
             dependencies: ["SandboxCore"]
         ),
+        .testTarget(
+            name: "SandboxE2ETests",
+            dependencies: ["SandboxCore"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,101 @@
+import Foundation
+
+@testable import SandboxCore
+
+/// A base VM made from a cached test image, and the deliberately broken "stale seed" clone.
+struct BaseFixture: Sendable {
+    let flavour: String
+    let image: String
+    let work: String
+    let network: String
+    let connection: LibvirtConnection
+
+    static func baseName(_ flavour: String) -> String { "e2e-base-\(flavour)" }
+    var baseName: String { Self.baseName(flavour) }
+    var baseDisk: String { work + "/base.qcow2" }
+    var baseSeed: String { work + "/base-seed.iso" }
+
+    struct StaleClone: Sendable {
+        var name: String
+        var mac: MACAddress
+        var started: ContinuousClock.Instant
+    }
+
+    func domainSpec(name: String, disk: String, seed: String, mac: MACAddress) throws -> DomainSpec {
+        DomainSpec(
+            name: try SandboxName(name), uuid: UUID(), memoryMiB: 1024, vcpus: 1, virtType: .qemu,
+            boot: .kernel(path: image + "/vmlinuz", initrd: image + "/initrd.img", cmdline: "root=/dev/vda rw console=ttyS0"),
+            disk: .init(path: disk), seedISOPath: seed, nic: .init(source: .network(network), mac: mac),
+            serialLogPath: work + "/\(name).console.log")
+    }
+
+    /// Boots the base once with a seed of its own instance-id and no network-config (cloud-init
+    /// then writes its fallback network config, bound to the base's MAC), waits for cloud-init to
+    /// finish, and shuts it down cleanly: the state users clone from.
+    func bootBaseOnce() async throws {
+        try Qcow2Overlay.create(at: baseDisk, backing: try DiskImage.inspect(path: image + "/base.qcow2"))
+        let metaData = "instance-id: \(baseName)\nlocal-hostname: \(baseName)\n"
+        let iso = try ISO9660Image.build(
+            volumeID: "cidata",
+            files: [
+                ISOFile(name: "meta-data", contents: Array(metaData.utf8)),
+                ISOFile(name: "user-data", contents: Array("#cloud-config\n{}\n".utf8)),
+            ], timestamp: CloudInitSeedBuilder.defaultTimestamp)
+        try AtomicFile.write(iso, to: baseSeed)
+        let mac = try MACAddress(parsing: flavour == "netplan" ? "52:54:00:e2:e0:01" : "52:54:00:e2:e0:02")
+        _ = try await connection.define(
+            xml: try DomainXMLRenderer().render(domainSpec(name: baseName, disk: baseDisk, seed: baseSeed, mac: mac)))
+        try await connection.start(named: baseName)
+        let waiter = IPWaiter(domains: connection, sources: [.networkLeases])
+        _ = try await waiter.waitForIP(domain: baseName, mac: mac, network: network, timeout: CloneNetworkingE2ETests.bootTimeout)
+        let agent = GuestAgent(domains: connection, domain: baseName)
+        let finished = try await GuestAgent.poll(timeout: .seconds(300), every: .seconds(2)) {
+            try await agent.readFile("/run/cloud-init/result.json")
+        }
+        guard finished != nil else { throw SandboxError(.timeout, "cloud-init did not finish on the base") }
+        _ = try? await agent.call("guest-shutdown", ["mode": "powerdown"])
+        let off = try await GuestAgent.poll(timeout: .seconds(180)) { () async throws -> Bool? in
+            try await connection.state(named: baseName) == .shutOff ? true : nil
+        }
+        if off == nil { try await connection.destroy(named: baseName) }
+    }
+
+    /// A clone booted with the base's own seed ISO (same instance-id) on a new MAC.
+    func startStaleClone() async throws -> StaleClone {
+        let name = "e2e-stale-\(flavour)"
+        let disk = work + "/stale.qcow2"
+        try Qcow2Overlay.create(at: disk, backing: try DiskImage.inspect(path: baseDisk))
+        let mac = MACAddress.random()
+        _ = try await connection.define(
+            xml: try DomainXMLRenderer().render(domainSpec(name: name, disk: disk, seed: baseSeed, mac: mac)))
+        try await connection.start(named: name)
+        return StaleClone(name: name, mac: mac, started: ContinuousClock.now)
+    }
+
+    /// Waits until the stale clone has booted and cloud-init has finished, and at least 60 s since
+    /// its start; then reads its lease (if any) and its diagnosis.
+    func checkStaleClone(_ clone: StaleClone) async throws -> (lease: String?, diagnosis: Diagnosis) {
+        let agent = GuestAgent(domains: connection, domain: clone.name)
+        _ = try await GuestAgent.poll(timeout: .seconds(400), every: .seconds(2)) {
+            try await agent.readFile("/run/cloud-init/result.json")
+        }
+        let elapsed = ContinuousClock.now - clone.started
+        if elapsed < .seconds(60) { try await Task.sleep(for: .seconds(60) - elapsed) }
+        let leases = try await connection.networkDHCPLeases(network: network, mac: clone.mac.description)
+        let diagnosis = await Diagnoser(domains: connection, sources: [.networkLeases, .lease]).diagnose(
+            domain: clone.name, mac: clone.mac, network: network, seedPath: baseSeed,
+            consoleLogPath: work + "/\(clone.name).console.log")
+        return (leases.first?.ipAddress, diagnosis)
+    }
+
+    func removeStaleClone(_ clone: StaleClone) async {
+        try? await connection.destroy(named: clone.name)
+        try? await connection.undefine(named: clone.name)
+        try? FileManager.default.removeItem(atPath: work + "/stale.qcow2")
+    }
+
+    func removeBase() async {
+        try? await connection.destroy(named: baseName)
+        try? await connection.undefine(named: baseName)
+    }
+}

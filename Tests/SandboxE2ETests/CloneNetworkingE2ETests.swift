@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+@testable import SandboxCore
+
+/// Real guests, real cloud-init, a real libvirtd (in its own network namespace) under QEMU.
+///
+/// Per guest flavour: boot the base once (the state users clone from), show that a clone with the
+/// base's seed gets no lease (the bug), then that SandboxCore's clones do — one alone and three at
+/// once with distinct addresses — and that destroy leaves no domain, file or lease.
+/// Run by `e2e/run.sh` (and so by `.ci/run`); skipped without `SANDBOX_E2E_URI`.
+@Suite(.serialized, .enabled(if: E2EEnvironment.enabled, "end-to-end suite: run e2e/run.sh to enable it"))
+struct CloneNetworkingE2ETests {
+    static let bootTimeout: Duration = .seconds(600)
+
+    @Test(arguments: E2EEnvironment.flavours)
+    func clonesGetTheirOwnNetwork(flavour: String) async throws {
+        let environment = try #require(E2EEnvironment.current)
+        let image = try #require(environment.images[flavour], "no image for \(flavour)")
+        let connection = try await LibvirtConnection(uri: environment.uri)
+        let work = environment.workDirectory + "/" + flavour
+        try? FileManager.default.removeItem(atPath: work)
+        try FileManager.default.createDirectory(atPath: work + "/jobs", withIntermediateDirectories: true)
+        let fixture = BaseFixture(
+            flavour: flavour, image: image, work: work, network: environment.network, connection: connection)
+        defer {
+            Task {
+                await fixture.removeBase()
+                await connection.close()
+            }
+        }
+
+        // 1. The base: booted once with its own instance-id, then shut down cleanly.
+        try await fixture.bootBaseOnce()
+
+        let manager = SandboxManager(
+            domains: connection,
+            configuration: .init(
+                jobsRoot: work + "/jobs", owner: "e2e", defaultNetwork: .network(environment.network),
+                gracefulShutdownTimeout: .seconds(60), discoverySources: [.networkLeases, .lease]))
+
+        // 2. The bug: a clone that boots with the base's seed (same instance-id) on a new MAC.
+        let stale = try await fixture.startStaleClone()
+
+        // 3. SandboxCore's clone: its own seed, its own MAC.
+        let single = try await createAndCheck(manager: manager, connection: connection, flavour: flavour, kind: "single")
+
+        let staleOutcome = try await fixture.checkStaleClone(stale)
+        if flavour == "netplan" {
+            #expect(staleOutcome.lease == nil, "the stale clone got \(staleOutcome.lease ?? "")")
+            #expect(
+                [.noPackets, .noLease].contains(staleOutcome.diagnosis.verdict.stage),
+                "\(staleOutcome.diagnosis.report)")
+        }
+        await ResultsFile.shared.append(
+            E2EResult(
+                flavour: flavour, sandbox: stale.name, kind: "stale-seed", ipAddress: staleOutcome.lease,
+                note: "verdict: \(staleOutcome.diagnosis.verdict)"))
+        await fixture.removeStaleClone(stale)
+
+        // 4. Three at once: three distinct addresses.
+        let parallel = try await withThrowingTaskGroup(of: Sandbox.self) { group in
+            for index in 0..<3 {
+                group.addTask {
+                    try await createAndCheck(
+                        manager: manager, connection: connection, flavour: flavour, kind: "parallel-\(index)")
+                }
+            }
+            return try await group.reduce(into: [Sandbox]()) { $0.append($1) }
+        }
+        let addresses = parallel.compactMap(\.ipAddress) + [single.ipAddress].compactMap { $0 }
+        #expect(Set(addresses).count == 4, "\(addresses)")
+
+        // 5. Destroy: no domain, no files, no lease.
+        for sandbox in parallel + [single] {
+            try await manager.destroy(sandbox.name)
+            #expect(try await connection.domain(named: sandbox.name.value) == nil)
+            #expect(!FileManager.default.fileExists(atPath: sandbox.jobDirectory))
+        }
+        for sandbox in parallel + [single] {
+            let leftover = try await GuestAgent.poll(timeout: .seconds(30)) { () async throws -> Bool? in
+                let leases = try await connection.networkDHCPLeases(
+                    network: environment.network, mac: sandbox.mac.description)
+                return leases.isEmpty ? true : nil
+            }
+            #expect(leftover == true, "lease of \(sandbox.name) (\(sandbox.mac)) is still there")
+        }
+        #expect(try await manager.list().isEmpty)
+    }
+
+    /// Creates a sandbox, waits for its address, checks hostname and cloud-init through the agent.
+    func createAndCheck(
+        manager: SandboxManager, connection: LibvirtConnection, flavour: String, kind: String
+    ) async throws -> Sandbox {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let sandbox = try await manager.create(
+            SandboxRequest(baseVM: BaseFixture.baseName(flavour), waitForIP: true, ipTimeout: Self.bootTimeout))
+        let createToIP = clock.now - start
+        let agent = GuestAgent(domains: connection, domain: sandbox.name.value)
+        let uptimeAtLease = try await GuestAgent.poll(timeout: .seconds(120)) { () async throws -> Double? in
+            guard let text = try await agent.readFile("/proc/uptime") else { return nil }
+            let readAt = clock.now
+            guard let uptime = Double(text.split(separator: " ").first ?? "") else { return nil }
+            return uptime - (readAt - start - createToIP).seconds
+        }
+        #expect(try await agent.hostname() == sandbox.name.value)
+        let result = try await GuestAgent.poll(timeout: .seconds(300), every: .seconds(2)) {
+            try await agent.readFile("/run/cloud-init/result.json")
+        }
+        let resultText = try #require(result, "cloud-init did not finish in \(sandbox.name)")
+        let json = try JSONSerialization.jsonObject(with: Data(resultText.utf8)) as? [String: Any]
+        let errors = (json?["v1"] as? [String: Any])?["errors"] as? [Any]
+        #expect(errors?.isEmpty == true, "cloud-init errors in \(sandbox.name): \(resultText)")
+        await ResultsFile.shared.append(
+            E2EResult(
+                flavour: flavour, sandbox: sandbox.name.value, kind: kind, ipAddress: sandbox.ipAddress,
+                createToIPSeconds: createToIP.seconds, guestKernelToLeaseSeconds: uptimeAtLease))
+        return sandbox
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

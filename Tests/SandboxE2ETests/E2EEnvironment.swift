@@ -1,0 +1,71 @@
+import Foundation
+
+@testable import SandboxCore
+
+/// What `e2e/run.sh` hands the end-to-end suite. Without `SANDBOX_E2E_URI` the suite is skipped.
+struct E2EEnvironment: Sendable {
+    /// `qemu:///system?socket=…` of the private libvirtd in its network namespace.
+    var uri: String
+    /// Flavour name → folder with `base.qcow2`, `vmlinuz`, `initrd.img`.
+    var images: [String: String]
+    /// The isolated libvirt network.
+    var network: String
+    /// Where bases, job folders and results go.
+    var workDirectory: String
+    /// JSON lines with per-sandbox timings, for the benchmarks.
+    var resultsPath: String?
+
+    static let current: E2EEnvironment? = {
+        let environment = ProcessInfo.processInfo.environment
+        guard let uri = environment["SANDBOX_E2E_URI"], !uri.isEmpty else { return nil }
+        var images: [String: String] = [:]
+        for entry in (environment["SANDBOX_E2E_IMAGES"] ?? "").split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { images[String(parts[0])] = String(parts[1]) }
+        }
+        return E2EEnvironment(
+            uri: uri, images: images, network: environment["SANDBOX_E2E_NETWORK"] ?? "sandbox-e2e",
+            workDirectory: environment["SANDBOX_E2E_WORKDIR"] ?? "/var/tmp/sandboxcore-e2e-work",
+            resultsPath: environment["SANDBOX_E2E_RESULTS"])
+    }()
+
+    static var enabled: Bool { current != nil }
+
+    static let flavours: [String] = {
+        guard let current else { return ["netplan", "eni"] }
+        return ["netplan", "eni"].filter { current.images[$0] != nil }
+    }()
+}
+
+/// One line of the results file.
+struct E2EResult: Codable, Sendable {
+    var flavour: String
+    var sandbox: String
+    var kind: String
+    var ipAddress: String?
+    /// From the create call to the address being known, seconds.
+    var createToIPSeconds: Double?
+    /// The guest's own time from kernel start to its DHCP lease, seconds.
+    var guestKernelToLeaseSeconds: Double?
+    var note: String?
+}
+
+actor ResultsFile {
+    static let shared = ResultsFile()
+
+    func append(_ result: E2EResult) {
+        guard let path = E2EEnvironment.current?.resultsPath else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard var line = try? encoder.encode(result) else { return }
+        line.append(0x0a)
+        if let handle = FileHandle(forWritingAtPath: path) {
+            handle.seekToEndOfFile()
+            handle.write(line)
+            try? handle.close()
+        } else {
+            _ = FileManager.default.createFile(atPath: path, contents: line)
+        }
+        print("E2E result: \(String(decoding: line, as: UTF8.self))", terminator: "")
+    }
+}
