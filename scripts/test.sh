@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# Runs the test suite: installs the build dependencies and the third-party checkers, then `swift test`.
+# Runs the tests: installs the build dependencies and the third-party checkers, lints, runs the unit
+# and integration suites (test:///default, no daemon), then the end-to-end suite on real guests
+# (a private libvirtd in a network namespace, QEMU, real cloud-init; see e2e/README.md).
+#
+#   scripts/test.sh          # everything (needs root for the end-to-end part)
+#   scripts/test.sh --fast   # unit and integration tests only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift format lint --strict --recursive Sources Tests Examples Package.swift
 swift build --build-tests
-swift test --skip-build "$@"
+swift test --skip-build --skip SandboxE2ETests
+if [[ "${1:-}" != "--fast" ]]; then
+    e2e/run.sh
+fi

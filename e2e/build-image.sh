@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Build (or reuse) a Debian 12 guest image for the SandboxCore E2E tests.
+#
+#   e2e/build-image.sh FLAVOUR [OUTDIR]
+#
+# FLAVOUR:
+#   netplan  cloud-init renders netplan -> systemd-networkd (the flavour on
+#            which the "clone keeps the base's MAC-bound network config" bug
+#            reproduces)
+#   eni      cloud-init renders /etc/network/interfaces (ifupdown + dhclient)
+#
+# Result: a folder containing base.qcow2, vmlinuz, initrd.img (direct kernel
+# boot: root=/dev/vda console=ttyS0) and build-info.txt. Its path is printed
+# on stdout as the LAST line.
+#
+# Cache: ${E2E_CACHE:-/var/cache/sandboxcore-e2e}/<flavour>-<hash>/ where hash
+# covers this script's content and the flavour; reused when present. OUTDIR,
+# if given, overrides the cache root. Built in a temp folder and renamed into
+# place, so an interrupted build never leaves a half image. The debootstrap
+# package download is shared by both flavours
+# (<cache>/debootstrap-<hash>.tgz, made once with --make-tarball).
+#
+# No loop mounts, no network access other than the Debian mirror that this
+# machine's apt already uses (override with E2E_MIRROR).
+set -euo pipefail
+
+FLAVOUR=${1:-}
+case "$FLAVOUR" in
+    netplan|eni) ;;
+    *) echo "usage: $0 netplan|eni [OUTDIR]" >&2; exit 64 ;;
+esac
+if [ "$(id -u)" != 0 ]; then echo "build-image.sh: must run as root" >&2; exit 1; fi
+
+SELF=$(readlink -f "$0")
+CACHE=${2:-${E2E_CACHE:-/var/cache/sandboxcore-e2e}}
+SUITE=bookworm
+IMAGE_SIZE=${E2E_IMAGE_SIZE:-3G}
+
+log() { echo "build-image[$FLAVOUR]: $*" >&2; }
+
+# --- mirror: the one this machine's apt uses --------------------------------
+detect_mirror() {
+    local m=""
+    if [ -r /etc/apt/sources.list.d/debian.sources ]; then
+        m=$(awk '/^URIs:/ {for (i=2;i<=NF;i++) if ($i !~ /security/) {print $i; exit}}' \
+            /etc/apt/sources.list.d/debian.sources)
+    fi
+    if [ -z "$m" ] && [ -r /etc/apt/sources.list ]; then
+        m=$(awk '$1=="deb" && $0 !~ /security/ {for (i=2;i<=NF;i++) if ($i ~ /^https?:/) {print $i; exit}}' \
+            /etc/apt/sources.list)
+    fi
+    echo "${m:-http://deb.debian.org/debian}"
+}
+MIRROR=${E2E_MIRROR:-$(detect_mirror)}
+
+# --- package sets -----------------------------------------------------------
+COMMON_PKGS="cloud-init,linux-image-cloud-amd64,initramfs-tools,systemd-sysv,udev,dbus,qemu-guest-agent,openssh-server,iproute2,python3-cffi-backend,ca-certificates"
+NETPLAN_PKGS="netplan.io"
+ENI_PKGS="ifupdown,isc-dhcp-client"
+case "$FLAVOUR" in
+    netplan) FLAVOUR_PKGS=$NETPLAN_PKGS ;;
+    eni)     FLAVOUR_PKGS=$ENI_PKGS ;;
+esac
+
+HASH=$( { cat "$SELF"; echo "flavour=$FLAVOUR"; } | sha256sum | cut -c1-12)
+# The download tarball is keyed on what it contains, so both flavours share it.
+TARBALL_HASH=$(echo "$SUITE $MIRROR $COMMON_PKGS,$NETPLAN_PKGS,$ENI_PKGS" | sha256sum | cut -c1-12)
+FINAL="$CACHE/$FLAVOUR-$HASH"
+TARBALL="$CACHE/debootstrap-$SUITE-$TARBALL_HASH.tgz"
+
+mkdir -p "$CACHE"
+
+if [ -f "$FINAL/base.qcow2" ] && [ -f "$FINAL/vmlinuz" ] && [ -f "$FINAL/initrd.img" ]; then
+    log "reusing $FINAL"
+    echo "$FINAL"
+    exit 0
+fi
+
+# Serialise builds sharing this cache (also protects the shared tarball).
+exec 9>"$CACHE/.build.lock"
+flock 9
+if [ -f "$FINAL/base.qcow2" ]; then   # somebody else built it while we waited
+    log "reusing $FINAL"
+    echo "$FINAL"
+    exit 0
+fi
+
+WORK=$(mktemp -d "$CACHE/.tmp-$FLAVOUR-XXXXXX")
+cleanup() { rm -rf --one-file-system "$WORK"; }
+trap cleanup EXIT
+
+T0=$(date +%s)
+
+# --- 1. shared download tarball ---------------------------------------------
+if [ ! -f "$TARBALL" ]; then
+    log "downloading packages into $TARBALL (mirror $MIRROR)"
+    debootstrap --variant=minbase \
+        --include="$COMMON_PKGS,$NETPLAN_PKGS,$ENI_PKGS" \
+        --make-tarball="$WORK/tarball.tgz" \
+        "$SUITE" "$WORK/mk" "$MIRROR" >&2
+    mv "$WORK/tarball.tgz" "$TARBALL"
+    rm -rf --one-file-system "$WORK/mk"
+fi
+
+# --- 2. rootfs (in a private mount namespace: any /proc,/sys mounts that
+#        debootstrap makes in the target vanish with it, even on failure) ----
+ROOT="$WORK/root"
+mkdir -p "$ROOT"
+log "debootstrap ($FLAVOUR)"
+unshare --mount --propagation private -- \
+    debootstrap --variant=minbase \
+        --include="$COMMON_PKGS,$FLAVOUR_PKGS" \
+        --unpack-tarball="$TARBALL" \
+        "$SUITE" "$ROOT" "$MIRROR" >&2
+
+# --- 3. configure -----------------------------------------------------------
+log "configuring"
+cat >"$ROOT/etc/fstab" <<'FSTAB'
+/dev/vda  /  ext4  rw,errors=remount-ro  0  1
+FSTAB
+
+cat >"$ROOT/etc/cloud/cloud.cfg.d/90-sandboxcore-e2e.cfg" <<'CFG'
+# SandboxCore E2E image: only the NoCloud seed (CD-ROM labelled cidata).
+datasource_list: [NoCloud, None]
+# minbase has no locales/locale-gen: cc_locale would make `cloud-init status`
+# report an error.
+locale: false
+CFG
+
+case "$FLAVOUR" in
+netplan)
+    cat >"$ROOT/etc/cloud/cloud.cfg.d/91-sandboxcore-renderer.cfg" <<'CFG'
+system_info:
+  network:
+    renderers: [netplan]
+    activators: [netplan]
+CFG
+    chroot "$ROOT" systemctl enable systemd-networkd.service >&2
+    ;;
+eni)
+    cat >"$ROOT/etc/cloud/cloud.cfg.d/91-sandboxcore-renderer.cfg" <<'CFG'
+system_info:
+  network:
+    renderers: [eni]
+    activators: [eni]
+CFG
+    cat >"$ROOT/etc/network/interfaces" <<'ENI'
+auto lo
+iface lo inet loopback
+
+source /etc/network/interfaces.d/*
+ENI
+    mkdir -p "$ROOT/etc/network/interfaces.d"
+    chroot "$ROOT" systemctl disable systemd-networkd.service >/dev/null 2>&1 || true
+    ;;
+esac
+
+# Clones must look like fresh machines.
+: >"$ROOT/etc/machine-id"
+rm -f "$ROOT/var/lib/dbus/machine-id"
+ln -s /etc/machine-id "$ROOT/var/lib/dbus/machine-id"
+rm -f "$ROOT"/etc/ssh/ssh_host_*        # cloud-init's cc_ssh regenerates them
+rm -rf "$ROOT/var/lib/cloud"
+echo "localhost" >"$ROOT/etc/hostname"
+# Console login for debugging only (isolated test network): root / sandbox
+echo 'root:sandbox' | chroot "$ROOT" chpasswd
+# Keep the image small.
+rm -rf "$ROOT"/var/cache/apt/archives/*.deb "$ROOT"/var/lib/apt/lists/*
+
+# --- 4. kernel + initrd, image ------------------------------------------------
+kernel=$(ls "$ROOT"/boot/vmlinuz-* | sort -V | tail -1)
+initrd=$(ls "$ROOT"/boot/initrd.img-* | sort -V | tail -1)
+OUT="$WORK/out"
+mkdir -p "$OUT"
+cp "$kernel" "$OUT/vmlinuz"
+cp "$initrd" "$OUT/initrd.img"
+
+log "mkfs.ext4 -d (size $IMAGE_SIZE)"
+mkfs.ext4 -q -F -L sbxroot -d "$ROOT" "$WORK/root.raw" "$IMAGE_SIZE" >&2
+qemu-img convert -f raw -O qcow2 "$WORK/root.raw" "$OUT/base.qcow2" >&2
+rm -f "$WORK/root.raw"
+
+{
+    echo "flavour=$FLAVOUR"
+    echo "suite=$SUITE"
+    echo "mirror=$MIRROR"
+    echo "kernel=$(basename "$kernel")"
+    echo "packages=$COMMON_PKGS,$FLAVOUR_PKGS"
+    echo "cloud-init=$(chroot "$ROOT" dpkg-query -W -f='${Version}' cloud-init)"
+    echo "cmdline=root=/dev/vda rw console=ttyS0"
+    echo "built=$(date -u +%FT%TZ) in $(( $(date +%s) - T0 ))s"
+} >"$OUT/build-info.txt"
+
+rm -rf --one-file-system "$FINAL"   # a stale partial dir cannot exist, but be safe
+mv "$OUT" "$FINAL"
+log "done in $(( $(date +%s) - T0 ))s"
+echo "$FINAL"

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs the end-to-end suite: real guests with real cloud-init under QEMU, driven through a private
+# libvirtd inside a network namespace of its own (see e2e/README.md for the safety design).
+#
+#   e2e/run.sh            # install, build/reuse images, start libvirtd, run Tests/SandboxE2ETests, stop
+#
+# Results (one JSON line per sandbox) go to ${SANDBOX_E2E_RESULTS:-.build/e2e-results.jsonl}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+e2e/install-deps.sh
+flavours=${E2E_FLAVOURS:-netplan eni}
+images=""
+for flavour in $flavours; do
+    folder=$(e2e/build-image.sh "$flavour" | tail -n 1)
+    images="${images:+$images,}$flavour=$folder"
+done
+
+state=$(mktemp -d /var/tmp/sandboxcore-e2e-state.XXXXXX)
+work=$(mktemp -d /var/tmp/sandboxcore-e2e-work.XXXXXX)
+cleanup() {
+    e2e/libvirtd-netns.sh stop "$state" || true
+    rm -rf "$work" "$state"
+}
+trap cleanup EXIT
+uri=$(e2e/libvirtd-netns.sh start "$state" | tail -n 1)
+
+mkdir -p .build
+export SANDBOX_E2E_URI="$uri"
+export SANDBOX_E2E_IMAGES="$images"
+export SANDBOX_E2E_NETWORK=sandbox-e2e
+export SANDBOX_E2E_WORKDIR="$work"
+export SANDBOX_E2E_RESULTS=${SANDBOX_E2E_RESULTS:-$root/.build/e2e-results.jsonl}
+rm -f "$SANDBOX_E2E_RESULTS"
+swift build --build-tests
+swift test --skip-build --filter SandboxE2ETests
+echo "E2E results in $SANDBOX_E2E_RESULTS:"
+cat "$SANDBOX_E2E_RESULTS"
