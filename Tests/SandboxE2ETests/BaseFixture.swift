@@ -24,7 +24,8 @@ struct BaseFixture: Sendable {
     func domainSpec(name: String, disk: String, seed: String, mac: MACAddress) throws -> DomainSpec {
         DomainSpec(
             name: try SandboxName(name), uuid: UUID(), memoryMiB: 1024, vcpus: 1, virtType: .qemu,
-            boot: .kernel(path: image + "/vmlinuz", initrd: image + "/initrd.img", cmdline: "root=/dev/vda rw console=ttyS0"),
+            boot: .kernel(
+                path: image + "/vmlinuz", initrd: image + "/initrd.img", cmdline: "root=/dev/vda rw console=ttyS0"),
             disk: .init(path: disk), seedISOPath: seed, nic: .init(source: .network(network), mac: mac),
             serialLogPath: work + "/\(name).console.log")
     }
@@ -47,7 +48,8 @@ struct BaseFixture: Sendable {
             xml: try DomainXMLRenderer().render(domainSpec(name: baseName, disk: baseDisk, seed: baseSeed, mac: mac)))
         try await connection.start(named: baseName)
         let waiter = IPWaiter(domains: connection, sources: [.networkLeases])
-        _ = try await waiter.waitForIP(domain: baseName, mac: mac, network: network, timeout: CloneNetworkingE2ETests.bootTimeout)
+        _ = try await waiter.waitForIP(
+            domain: baseName, mac: mac, network: network, timeout: CloneNetworkingE2ETests.bootTimeout)
         let agent = GuestAgent(domains: connection, domain: baseName)
         let finished = try await GuestAgent.poll(timeout: .seconds(300), every: .seconds(2)) {
             try await agent.readFile("/run/cloud-init/result.json")

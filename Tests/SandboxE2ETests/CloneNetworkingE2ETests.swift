@@ -43,7 +43,8 @@ struct CloneNetworkingE2ETests {
         let stale = try await fixture.startStaleClone()
 
         // 3. SandboxCore's clone: its own seed, its own MAC.
-        let single = try await createAndCheck(manager: manager, connection: connection, flavour: flavour, kind: "single")
+        let single = try await createAndCheck(
+            manager: manager, connection: connection, flavour: flavour, kind: "single")
 
         let staleOutcome = try await fixture.checkStaleClone(stale)
         if flavour == "netplan" {
@@ -71,20 +72,23 @@ struct CloneNetworkingE2ETests {
         let addresses = parallel.compactMap(\.ipAddress) + [single.ipAddress].compactMap { $0 }
         #expect(Set(addresses).count == 4, "\(addresses)")
 
-        // 5. Destroy: no domain, no files, no lease.
-        for sandbox in parallel + [single] {
-            try await manager.destroy(sandbox.name)
+        // 5. Destroy (all at once): no domain, no files, no lease.
+        let everyone = parallel + [single]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for sandbox in everyone { group.addTask { try await manager.destroy(sandbox.name) } }
+            try await group.waitForAll()
+        }
+        for sandbox in everyone {
             #expect(try await connection.domain(named: sandbox.name.value) == nil)
             #expect(!FileManager.default.fileExists(atPath: sandbox.jobDirectory))
         }
-        for sandbox in parallel + [single] {
-            let leftover = try await GuestAgent.poll(timeout: .seconds(30)) { () async throws -> Bool? in
-                let leases = try await connection.networkDHCPLeases(
-                    network: environment.network, mac: sandbox.mac.description)
-                return leases.isEmpty ? true : nil
-            }
-            #expect(leftover == true, "lease of \(sandbox.name) (\(sandbox.mac)) is still there")
+        let macs = Set(everyone.map(\.mac.description))
+        let leftover = try await GuestAgent.poll(timeout: .seconds(30)) { () async throws -> [String]? in
+            let leases = try await connection.networkDHCPLeases(network: environment.network, mac: nil)
+            let left = leases.filter { macs.contains($0.mac.lowercased()) }.map(\.mac)
+            return left.isEmpty ? [] : nil
         }
+        #expect(leftover == [], "leases left after destroy for \(macs)")
         #expect(try await manager.list().isEmpty)
     }
 

@@ -378,10 +378,23 @@ public actor SandboxManager {
         logger.info("destroyed", metadata: ["sandbox": "\(name)"])
     }
 
-    /// Asks a running sandbox to power off and waits up to the configured time for it to stop.
+    /// Lets a running sandbox give back its DHCP lease, then asks it to power off and waits up to
+    /// the configured time for it to stop.
+    ///
+    /// A guest that merely powers off keeps its lease in the network's table until it expires
+    /// (systemd-networkd does not release on shutdown). So, when the guest agent answers, the
+    /// guest first takes its NICs down (`networkctl down` or `ifdown`), which sends DHCPRELEASE.
     private func shutDownCleanly(_ name: SandboxName) async {
         let timeout = configuration.gracefulShutdownTimeout
         guard timeout > .zero, (try? await domains.state(named: name.value)) == .running else { return }
+        let agent = GuestAgentClient(domains: domains, domain: name.value)
+        if await agent.ping(timeoutSeconds: 1) {
+            do {
+                _ = try await agent.exec("/bin/sh", ["-c", Self.releaseLeasesScript], timeout: .seconds(5))
+            } catch {
+                logger.debug("releasing leases failed", metadata: ["sandbox": "\(name)", "error": "\(error)"])
+            }
+        }
         do {
             try await domains.shutdown(named: name.value)
         } catch {
@@ -396,6 +409,16 @@ public actor SandboxManager {
         }
         logger.info("sandbox did not shut down in time; destroying it", metadata: ["sandbox": "\(name)"])
     }
+
+    /// Takes every NIC but loopback down with whichever tool the guest has, so its DHCP client
+    /// sends DHCPRELEASE (systemd-networkd, ifupdown with dhclient).
+    static let releaseLeasesScript = """
+        for nic in $(ls /sys/class/net); do
+          [ "$nic" = lo ] && continue
+          networkctl down "$nic" 2>/dev/null || ifdown "$nic" 2>/dev/null || ip link set "$nic" down
+        done
+        sleep 0.5
+        """
 
     /// The sandboxes of this manager's owner, with their state.
     public func list() async throws(SandboxError) -> [SandboxSummary] {
