@@ -272,3 +272,22 @@ import Testing
             ])
     }
 }
+
+/// The script destroy runs in the guest to give back DHCP leases must at least parse.
+@Suite struct LeaseReleaseScriptTests {
+    @Test func shellParses() throws {
+        let result = try ExternalTool.run("/bin/sh", ["-n", "-c", SandboxManager.releaseLeasesScript])
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test(.enabled(if: ExternalTool.exists("/usr/bin/python3")))
+    func embeddedPythonCompiles() throws {
+        let script = SandboxManager.releaseLeasesScript
+        let start = try #require(script.range(of: "<<'PY' || true\n"))
+        let end = try #require(script.range(of: "\nPY\n"))
+        let python = String(script[start.upperBound..<end.lowerBound])
+        let result = try ExternalTool.run(
+            "/usr/bin/python3", ["-c", "import ast, sys; ast.parse(sys.stdin.read())"], stdin: python)
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+}

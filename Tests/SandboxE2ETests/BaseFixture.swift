@@ -50,13 +50,13 @@ struct BaseFixture: Sendable {
         let waiter = IPWaiter(domains: connection, sources: [.networkLeases])
         _ = try await waiter.waitForIP(
             domain: baseName, mac: mac, network: network, timeout: CloneNetworkingE2ETests.bootTimeout)
-        let agent = GuestAgent(domains: connection, domain: baseName)
-        let finished = try await GuestAgent.poll(timeout: .seconds(300), every: .seconds(2)) {
-            try await agent.readFile("/run/cloud-init/result.json")
+        let agent = GuestAgentClient(domains: connection, domain: baseName)
+        let finished = try await poll(timeout: .seconds(300), every: .seconds(2)) {
+            (try? await agent.cloudInitResult()) ?? nil
         }
         guard finished != nil else { throw SandboxError(.timeout, "cloud-init did not finish on the base") }
-        _ = try? await agent.call("guest-shutdown", ["mode": "powerdown"])
-        let off = try await GuestAgent.poll(timeout: .seconds(180)) { () async throws -> Bool? in
+        _ = try? await agent.call("guest-shutdown", arguments: ["mode": "powerdown"])
+        let off = try await poll(timeout: .seconds(180)) { () async throws -> Bool? in
             try await connection.state(named: baseName) == .shutOff ? true : nil
         }
         if off == nil { try await connection.destroy(named: baseName) }
@@ -77,9 +77,9 @@ struct BaseFixture: Sendable {
     /// Waits until the stale clone has booted and cloud-init has finished, and at least 60 s since
     /// its start; then reads its lease (if any) and its diagnosis.
     func checkStaleClone(_ clone: StaleClone) async throws -> (lease: String?, diagnosis: Diagnosis) {
-        let agent = GuestAgent(domains: connection, domain: clone.name)
-        _ = try await GuestAgent.poll(timeout: .seconds(400), every: .seconds(2)) {
-            try await agent.readFile("/run/cloud-init/result.json")
+        let agent = GuestAgentClient(domains: connection, domain: clone.name)
+        _ = try await poll(timeout: .seconds(400), every: .seconds(2)) {
+            (try? await agent.cloudInitResult()) ?? nil
         }
         let elapsed = ContinuousClock.now - clone.started
         if elapsed < .seconds(60) { try await Task.sleep(for: .seconds(60) - elapsed) }

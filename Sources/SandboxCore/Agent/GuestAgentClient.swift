@@ -89,8 +89,79 @@ public struct GuestAgentClient: Sendable {
         }
     }
 
+    /// Reads a file from the guest in 48 KiB chunks, at most `maxBytes`. Nil when it does not exist.
+    public func readFile(_ path: String, maxBytes: Int = 16 << 20) async throws(SandboxError) -> Data? {
+        let handle: Int
+        do {
+            guard let opened = try await call("guest-file-open", arguments: ["path": path, "mode": "r"]) as? Int else {
+                return nil
+            }
+            handle = opened
+        } catch  where error.code == .libvirt {
+            return nil  // the agent reports a missing file as a command error
+        }
+        var data = Data()
+        do {
+            while data.count <= maxBytes {
+                guard
+                    let chunk = try await call("guest-file-read", arguments: ["handle": handle, "count": 49152])
+                        as? [String: Any],
+                    let text = chunk["buf-b64"] as? String, let bytes = Data(base64Encoded: text)
+                else { break }
+                data.append(bytes)
+                if (chunk["eof"] as? Bool) == true || bytes.isEmpty { break }
+            }
+        } catch {
+            _ = try? await call("guest-file-close", arguments: ["handle": handle])
+            throw error
+        }
+        _ = try? await call("guest-file-close", arguments: ["handle": handle])
+        guard data.count <= maxBytes else { throw .invalid("\(path) in \(domain) is larger than \(maxBytes) bytes") }
+        return data
+    }
+
+    /// Writes (replaces) a file in the guest in 48 KiB chunks.
+    public func writeFile(_ path: String, contents: Data) async throws(SandboxError) {
+        guard let handle = try await call("guest-file-open", arguments: ["path": path, "mode": "w"]) as? Int else {
+            throw SandboxError(.agentUnavailable, "guest-file-open of \(path) in \(domain) returned no handle")
+        }
+        do {
+            var offset = 0
+            repeat {
+                let end = min(offset + 49152, contents.count)
+                let chunk = contents.subdata(in: offset..<end).base64EncodedString()
+                _ = try await call("guest-file-write", arguments: ["handle": handle, "buf-b64": chunk])
+                offset = end
+            } while offset < contents.count
+        } catch {
+            _ = try? await call("guest-file-close", arguments: ["handle": handle])
+            throw error
+        }
+        _ = try await call("guest-file-close", arguments: ["handle": handle])
+    }
+
+    /// cloud-init's own account of the boot, read from `/run/cloud-init`: nil while it has not
+    /// finished (no `result.json` yet).
+    public func cloudInitResult() async throws(SandboxError) -> CloudInitResult? {
+        guard let data = try await readFile("/run/cloud-init/result.json", maxBytes: 1 << 20),
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+            let v1 = object["v1"] as? [String: Any]
+        else { return nil }
+        let errors = (v1["errors"] as? [Any] ?? []).map { "\($0)" }
+        return CloudInitResult(datasource: v1["datasource"] as? String, errors: errors)
+    }
+
     private static func decode(_ value: Any?) -> String {
         guard let text = value as? String, let data = Data(base64Encoded: text) else { return "" }
         return String(decoding: data, as: UTF8.self)
     }
+}
+
+/// What cloud-init reported when it finished (`/run/cloud-init/result.json`).
+public struct CloudInitResult: Sendable, Hashable, Codable {
+    /// The datasource it used, e.g. `DataSourceNoCloud [seed=/dev/sr0]`.
+    public var datasource: String?
+    /// Its errors; empty when it succeeded.
+    public var errors: [String]
+    public var succeeded: Bool { errors.isEmpty }
 }

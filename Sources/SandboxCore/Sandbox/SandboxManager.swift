@@ -21,9 +21,10 @@ public actor SandboxManager {
         public var defaultNetwork: DomainSpec.NIC.Source
         /// Seconds since the epoch stamped on seed ISOs.
         public var seedTimestamp: Int64
-        /// How long ``SandboxManager/destroy(_:)`` lets a running sandbox shut down cleanly before
-        /// pulling the plug. A clean shutdown lets the guest release its DHCP lease (networkd and
-        /// dhclient send DHCPRELEASE), so the network's lease table forgets it. Zero skips it.
+        /// How long ``SandboxManager/destroy(_:)`` lets a running sandbox without a guest agent shut
+        /// down cleanly before pulling the plug (ifupdown guests release their DHCP lease on the
+        /// way down). With an agent, destroy releases the leases through it instead. Zero skips
+        /// both.
         public var gracefulShutdownTimeout: Duration
         /// How long to wait for an address, before scaling for emulation (default 2 minutes).
         public var discoveryTimeout: DiscoveryTimeout
@@ -378,12 +379,12 @@ public actor SandboxManager {
         logger.info("destroyed", metadata: ["sandbox": "\(name)"])
     }
 
-    /// Lets a running sandbox give back its DHCP lease, then asks it to power off and waits up to
-    /// the configured time for it to stop.
+    /// Lets a running sandbox give back its DHCP lease through the guest agent; without an agent,
+    /// asks it to power off and waits up to the configured time for it to stop.
     ///
     /// A guest that merely powers off keeps its lease in the network's table until it expires
     /// (systemd-networkd does not release on shutdown). So, when the guest agent answers, the
-    /// guest first takes its NICs down (`networkctl down` or `ifdown`), which sends DHCPRELEASE.
+    /// guest first releases its leases (see ``releaseLeasesScript``).
     private func shutDownCleanly(_ name: SandboxName) async {
         let timeout = configuration.gracefulShutdownTimeout
         guard timeout > .zero, (try? await domains.state(named: name.value)) == .running else { return }
@@ -391,10 +392,13 @@ public actor SandboxManager {
         if await agent.ping(timeoutSeconds: 1) {
             do {
                 _ = try await agent.exec("/bin/sh", ["-c", Self.releaseLeasesScript], timeout: .seconds(5))
+                // Leases are back; a disposable guest's disk needs no clean shutdown.
+                return
             } catch {
                 logger.debug("releasing leases failed", metadata: ["sandbox": "\(name)", "error": "\(error)"])
             }
         }
+        // No agent: a clean shutdown at least lets ifupdown guests release (ifdown -a).
         do {
             try await domains.shutdown(named: name.value)
         } catch {
@@ -410,14 +414,32 @@ public actor SandboxManager {
         logger.info("sandbox did not shut down in time; destroying it", metadata: ["sandbox": "\(name)"])
     }
 
-    /// Takes every NIC but loopback down with whichever tool the guest has, so its DHCP client
-    /// sends DHCPRELEASE (systemd-networkd, ifupdown with dhclient).
+    /// Sends DHCPRELEASE for the guest's leases. systemd-networkd does not release on shutdown
+    /// or `networkctl down`, so for each of its lease files a few lines of Python (cloud-init
+    /// guests have it) send the release to the server; ifupdown guests release with `ifdown`
+    /// (dhclient -r).
     static let releaseLeasesScript = """
-        for nic in $(ls /sys/class/net); do
-          [ "$nic" = lo ] && continue
-          networkctl down "$nic" 2>/dev/null || ifdown "$nic" 2>/dev/null || ip link set "$nic" down
+        for lease in /run/systemd/netif/leases/*; do
+          [ -f "$lease" ] || continue
+          python3 - "$lease" <<'PY' || true
+        import os, socket, sys
+        kv = dict(l.strip().split("=", 1) for l in open(sys.argv[1]) if "=" in l and not l.startswith("#"))
+        ip, server, cid = kv["ADDRESS"], kv["SERVER_ADDRESS"], bytes.fromhex(kv.get("CLIENTID", ""))
+        mac = cid[1:7] if len(cid) == 7 else bytes(6)
+        packet = bytes([1, 1, 6, 0]) + os.urandom(4) + bytes(4) + socket.inet_aton(ip) + bytes(12) + mac + bytes(202)
+        packet += bytes([99, 130, 83, 99, 53, 1, 7, 54, 4]) + socket.inet_aton(server)
+        if cid:
+            packet += bytes([61, len(cid)]) + cid
+        packet += bytes([255])
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind((ip, 0))
+        sock.sendto(packet, (server, 67))
+        PY
         done
-        sleep 0.5
+        if command -v ifdown >/dev/null 2>&1; then
+          for nic in $(ls /sys/class/net); do [ "$nic" = lo ] || ifdown "$nic" 2>/dev/null; done
+        fi
+        true
         """
 
     /// The sandboxes of this manager's owner, with their state.
