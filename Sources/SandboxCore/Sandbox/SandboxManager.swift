@@ -389,9 +389,10 @@ public actor SandboxManager {
         let timeout = configuration.gracefulShutdownTimeout
         guard timeout > .zero, (try? await domains.state(named: name.value)) == .running else { return }
         let agent = GuestAgentClient(domains: domains, domain: name.value)
-        if await agent.ping(timeoutSeconds: 1) {
+        // A busy emulated guest can take seconds to answer, and Python seconds to start.
+        if await agent.ping(timeoutSeconds: 5) {
             do {
-                _ = try await agent.exec("/bin/sh", ["-c", Self.releaseLeasesScript], timeout: .seconds(5))
+                _ = try await agent.exec("/bin/sh", ["-c", Self.releaseLeasesScript], timeout: .seconds(30))
                 // Leases are back; a disposable guest's disk needs no clean shutdown.
                 return
             } catch {
