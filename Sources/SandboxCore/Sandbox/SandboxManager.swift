@@ -390,7 +390,9 @@ public actor SandboxManager {
         guard timeout > .zero, (try? await domains.state(named: name.value)) == .running else { return }
         let agent = GuestAgentClient(domains: domains, domain: name.value)
         // A busy emulated guest can take seconds to answer, and Python seconds to start.
-        if await agent.ping(timeoutSeconds: 5) {
+        var answers = false
+        for _ in 0..<3 where !answers { answers = await agent.ping(timeoutSeconds: 5) }
+        if answers {
             do {
                 _ = try await agent.exec("/bin/sh", ["-c", Self.releaseLeasesScript], timeout: .seconds(30))
                 // Leases are back; a disposable guest's disk needs no clean shutdown.
