@@ -73,14 +73,14 @@ public struct UserData: Sendable, Hashable {
             guard type.hasPrefix("ssh-") || type.hasPrefix("ecdsa-") || type.hasPrefix("sk-"),
                 key.split(separator: " ").count >= 2
             else {
-                throw .invalid("SSH authorized key \(MACAddress.quoted(key)) is not '<type> <base64> [comment]'")
+                throw .invalid("SSH authorized key \(ValueChecks.quoted(key)) is not '<type> <base64> [comment]'")
             }
         }
         // POSIX portable user names.
         guard (1...32).contains(sshUser.utf8.count),
             sshUser.utf8.allSatisfy({ Hostname.isLabelByte($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }),
             sshUser.first != "-"
-        else { throw .invalid("SSH user \(MACAddress.quoted(sshUser)) is not a valid user name") }
+        else { throw .invalid("SSH user \(ValueChecks.quoted(sshUser)) is not a valid user name") }
         if let extraCloudConfig {
             guard extraCloudConfig.utf8.count <= Self.maxBytes else {
                 throw .invalid("extra cloud-config is larger than \(Self.maxBytes) bytes")

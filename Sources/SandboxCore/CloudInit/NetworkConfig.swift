@@ -50,7 +50,7 @@ public struct NetworkConfig: Sendable, Hashable, Codable {
                 nic.interfaceName.first?.isLetter == true
             else {
                 throw .invalid(
-                    "interface name \(MACAddress.quoted(nic.interfaceName)) must be 1–15 letters, digits, '-' or '_', starting with a letter"
+                    "interface name \(ValueChecks.quoted(nic.interfaceName)) must be 1–15 letters, digits, '-' or '_', starting with a letter"
                 )
             }
             guard names.insert(nic.interfaceName).inserted else {

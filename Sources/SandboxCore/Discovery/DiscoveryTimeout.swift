@@ -70,7 +70,7 @@ public struct DiscoveryTimeout: Sendable, Hashable {
             throw .invalid("\(environmentVariable): \(error.message)")
         }
         guard base > .zero else {
-            throw .invalid("\(environmentVariable) must be longer than 0, not \(MACAddress.quoted(text))")
+            throw .invalid("\(environmentVariable) must be longer than 0, not \(ValueChecks.quoted(text))")
         }
         return DiscoveryTimeout(base: base, baseOrigin: "\(environmentVariable)=\(value)")
     }

@@ -11,7 +11,7 @@ public enum GoDuration {
     public static func parse(_ text: String) throws(SandboxError) -> Duration {
         func invalid(_ why: String) -> SandboxError {
             .invalid(
-                "invalid duration \(MACAddress.quoted(text)): \(why); use Go syntax such as 500ms, 90s, 2m or 1m30s")
+                "invalid duration \(ValueChecks.quoted(text)): \(why); use Go syntax such as 500ms, 90s, 2m or 1m30s")
         }
         var rest = text.unicodeScalars[...]
         guard !rest.isEmpty else { throw invalid("it is empty") }
@@ -61,7 +61,7 @@ public enum GoDuration {
             }
             guard !unit.isEmpty else { throw invalid("a unit is missing after the number (ns, us, ms, s, m or h)") }
             guard let nanoseconds = Self.units[unit] else {
-                throw invalid("unknown unit \(MACAddress.quoted(unit)) (use ns, us, ms, s, m or h)")
+                throw invalid("unknown unit \(ValueChecks.quoted(unit)) (use ns, us, ms, s, m or h)")
             }
             let (wholePart, o1) = whole.multipliedReportingOverflow(by: nanoseconds)
             // fraction × unit / scale, exactly, truncated like Go.
@@ -119,7 +119,7 @@ public enum GoDuration {
     }
 
     private static func quoted(_ scalars: Substring.UnicodeScalarView) -> String {
-        MACAddress.quoted(String(Substring(scalars)))
+        ValueChecks.quoted(String(Substring(scalars)))
     }
 
     /// `value / 10^digits` with the fraction's trailing zeros (and a bare dot) removed.

@@ -101,7 +101,7 @@ enum ISO9660Image {
             })
         else {
             throw .invalid(
-                "ISO volume id \(quoted(volumeID)) must be 1–\(maxVolumeIDLength) characters from "
+                "ISO volume id \(ValueChecks.quoted(volumeID)) must be 1–\(maxVolumeIDLength) characters from "
                     + "A–Z, a–z, 0–9, '_' and '-'")
         }
         guard timestampRange.contains(timestamp) else {
@@ -113,19 +113,16 @@ enum ISO9660Image {
         for file in files {
             let name = file.name.utf8
             guard !name.isEmpty, name.count <= maxNameBytes else {
-                throw .invalid("ISO file name \(quoted(file.name)) must be 1–\(maxNameBytes) bytes long")
+                throw .invalid("ISO file name \(ValueChecks.quoted(file.name)) must be 1–\(maxNameBytes) bytes long")
             }
             guard !name.contains(UInt8(ascii: "/")), !name.contains(0), file.name != ".", file.name != ".." else {
-                throw .invalid("ISO file name \(quoted(file.name)) must not be '.' or '..' or contain '/' or NUL")
+                throw .invalid(
+                    "ISO file name \(ValueChecks.quoted(file.name)) must not be '.' or '..' or contain '/' or NUL")
             }
             guard seen.insert(file.name).inserted else {
-                throw .invalid("ISO file name \(quoted(file.name)) is used twice")
+                throw .invalid("ISO file name \(ValueChecks.quoted(file.name)) is used twice")
             }
         }
-    }
-
-    private static func quoted(_ text: String) -> String {
-        "\"" + text.unicodeScalars.map { $0.escaped(asASCII: true) }.joined() + "\""
     }
 
     // MARK: - libisofs

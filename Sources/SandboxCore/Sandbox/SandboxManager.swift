@@ -146,7 +146,7 @@ public actor SandboxManager {
 
         // The base: present, shut off, with a file-backed disk.
         guard let baseSummary = try await domains.domain(named: request.baseVM) else {
-            throw SandboxError(.notFound, "base VM \(MACAddress.quoted(request.baseVM)) does not exist")
+            throw SandboxError(.notFound, "base VM \(ValueChecks.quoted(request.baseVM)) does not exist")
         }
         guard baseSummary.state == .shutOff else {
             throw SandboxError(

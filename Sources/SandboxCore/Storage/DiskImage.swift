@@ -54,10 +54,11 @@ public enum DiskImage {
         } onError: { code in
             if code == ENOENT {
                 return SandboxError(
-                    .notFound, "disk image \(quoted(path)) does not exist", underlying: IO.underlying("open", code))
+                    .notFound, "disk image \(ValueChecks.quoted(path)) does not exist",
+                    underlying: IO.underlying("open", code))
             }
             return SandboxError(
-                .io, "cannot open disk image \(quoted(path))", underlying: IO.underlying("open", code))
+                .io, "cannot open disk image \(ValueChecks.quoted(path))", underlying: IO.underlying("open", code))
         }
         defer { _ = close(fd) }
 
@@ -65,7 +66,8 @@ public enum DiskImage {
         _ = try IO.retrying {
             fstat(fd, &status)
         } onError: { code in
-            SandboxError(.io, "cannot stat disk image \(quoted(path))", underlying: IO.underlying("fstat", code))
+            SandboxError(
+                .io, "cannot stat disk image \(ValueChecks.quoted(path))", underlying: IO.underlying("fstat", code))
         }
         let fileSize: UInt64
         switch status.st_mode & S_IFMT {
@@ -76,14 +78,16 @@ public enum DiskImage {
                 lseek(fd, 0, SEEK_END)
             } onError: { code in
                 SandboxError(
-                    .io, "cannot size block device \(quoted(path))", underlying: IO.underlying("lseek", code))
+                    .io, "cannot size block device \(ValueChecks.quoted(path))",
+                    underlying: IO.underlying("lseek", code))
             }
             fileSize = UInt64(end)
         case S_IFDIR:
             throw SandboxError(
-                .io, "disk image \(quoted(path)) is a directory", underlying: IO.underlying("read", EISDIR))
+                .io, "disk image \(ValueChecks.quoted(path)) is a directory", underlying: IO.underlying("read", EISDIR))
         default:
-            throw SandboxError(.storageFailed, "disk image \(quoted(path)) is not a regular file or block device")
+            throw SandboxError(
+                .storageFailed, "disk image \(ValueChecks.quoted(path)) is not a regular file or block device")
         }
 
         var header = [UInt8](repeating: 0, count: headerProbeLength)
@@ -95,7 +99,8 @@ public enum DiskImage {
                         pread(fd, buffer.baseAddress! + filled, buffer.count - filled, off_t(filled))
                     } onError: { code in
                         SandboxError(
-                            .io, "cannot read disk image \(quoted(path))", underlying: IO.underlying("pread", code))
+                            .io, "cannot read disk image \(ValueChecks.quoted(path))",
+                            underlying: IO.underlying("pread", code))
                     }
                 }
             }.get()
@@ -141,7 +146,8 @@ public enum DiskImage {
             if header.count >= end, header[signature.offset..<end].elementsEqual(signature.bytes) {
                 throw SandboxError(
                     .storageFailed,
-                    "disk image \(quoted(path)) is in \(signature.name) format; only qcow2 and raw are supported")
+                    "disk image \(ValueChecks.quoted(path)) is in \(signature.name) format; only qcow2 and raw are supported"
+                )
             }
         }
         return (.raw, fileSize)
@@ -149,7 +155,7 @@ public enum DiskImage {
 
     private static func qcow2VirtualSize(header: [UInt8], path: String) throws(SandboxError) -> UInt64 {
         func fail(_ reason: String) -> SandboxError {
-            SandboxError(.storageFailed, "qcow2 image \(quoted(path)) \(reason)")
+            SandboxError(.storageFailed, "qcow2 image \(ValueChecks.quoted(path)) \(reason)")
         }
         guard header.count >= 72 else { throw fail("has a truncated header") }
         let version = header.bigEndianUInt32(at: 4)
@@ -178,18 +184,14 @@ public enum DiskImage {
     static func checkPath(_ path: String, what: String, absolute: Bool) throws(SandboxError) {
         guard !path.isEmpty else { throw .invalid("\(what) must not be empty") }
         guard !path.utf8.contains(where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) else {
-            throw .invalid("\(what) \(quoted(path)) must not contain NUL or line breaks")
+            throw .invalid("\(what) \(ValueChecks.quoted(path)) must not contain NUL or line breaks")
         }
         guard !absolute || path.utf8.first == UInt8(ascii: "/") else {
-            throw .invalid("\(what) \(quoted(path)) must be absolute")
+            throw .invalid("\(what) \(ValueChecks.quoted(path)) must be absolute")
         }
     }
 
     /// A path for an error message: quoted, control characters escaped.
-    static func quoted(_ path: String) -> String {
-        "\"" + path.unicodeScalars.map { $0.escaped(asASCII: false) }.joined() + "\""
-    }
-
     /// The storage code's syscall funnel: retries on EINTR, turns -1/errno into a thrown error.
     enum IO {
         static func retrying<Result: BinaryInteger>(

@@ -54,7 +54,8 @@ public enum Qcow2Overlay {
         try DiskImage.checkPath(backing.path, what: "backing file path", absolute: true)
         guard backing.path.utf8.count <= maximumBackingPathLength else {
             throw .invalid(
-                "backing file path \(DiskImage.quoted(backing.path)) is longer than \(maximumBackingPathLength) bytes")
+                "backing file path \(ValueChecks.quoted(backing.path)) is longer than \(maximumBackingPathLength) bytes"
+            )
         }
         guard permissions & ~0o777 == 0 else {
             throw .invalid("overlay permissions 0o\(String(permissions, radix: 8)) must be within 0o777")
@@ -64,7 +65,7 @@ public enum Qcow2Overlay {
         guard current.format == backing.format else {
             throw SandboxError(
                 .storageFailed,
-                "backing file \(DiskImage.quoted(backing.path)) is \(current.format.rawValue), not \(backing.format.rawValue)"
+                "backing file \(ValueChecks.quoted(backing.path)) is \(current.format.rawValue), not \(backing.format.rawValue)"
             )
         }
         let size: UInt64
@@ -194,7 +195,7 @@ public enum Qcow2Overlay {
         _ layout: Layout, to path: String, permissions: UInt16, durable: Bool
     ) throws(SandboxError) {
         typealias IO = DiskImage.IO
-        let quotedPath = DiskImage.quoted(path)
+        let quotedPath = ValueChecks.quoted(path)
         let fd = try IO.retrying {
             open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(permissions))
         } onError: { code in
@@ -277,7 +278,8 @@ public enum Qcow2Overlay {
         let directory = slash == path.utf8.startIndex ? "/" : String(path[..<slash])
         func failure(_ operation: String, _ code: Int32) -> SandboxError {
             SandboxError(
-                .io, "cannot sync directory \(DiskImage.quoted(directory))", underlying: IO.underlying(operation, code))
+                .io, "cannot sync directory \(ValueChecks.quoted(directory))",
+                underlying: IO.underlying(operation, code))
         }
         let fd = try IO.retrying {
             open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

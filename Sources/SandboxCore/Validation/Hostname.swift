@@ -9,13 +9,13 @@ public struct Hostname: Sendable, Hashable, Codable, CustomStringConvertible {
     public init(_ text: String) throws(SandboxError) {
         guard !text.isEmpty else { throw .invalid("hostname must not be empty") }
         guard text.utf8.count <= 63 else {
-            throw .invalid("hostname \(MACAddress.quoted(text)) is longer than 63 characters")
+            throw .invalid("hostname \(ValueChecks.quoted(text)) is longer than 63 characters")
         }
         guard text.utf8.allSatisfy(Self.isLabelByte) else {
-            throw .invalid("hostname \(MACAddress.quoted(text)) may only contain ASCII letters, digits and '-'")
+            throw .invalid("hostname \(ValueChecks.quoted(text)) may only contain ASCII letters, digits and '-'")
         }
         guard text.first != "-", text.last != "-" else {
-            throw .invalid("hostname \(MACAddress.quoted(text)) must not start or end with '-'")
+            throw .invalid("hostname \(ValueChecks.quoted(text)) must not start or end with '-'")
         }
         value = text
     }

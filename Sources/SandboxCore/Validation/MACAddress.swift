@@ -10,12 +10,12 @@ public struct MACAddress: Sendable, Hashable, Codable, CustomStringConvertible, 
     public init(parsing text: String) throws(SandboxError) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 6 else {
-            throw .invalid("MAC address \(Self.quoted(text)) must be six hex octets separated by ':'")
+            throw .invalid("MAC address \(ValueChecks.quoted(text)) must be six hex octets separated by ':'")
         }
         var octets: [UInt8] = []
         for part in parts {
             guard part.count == 2, part.allSatisfy(\.isHexDigit), let value = UInt8(part, radix: 16) else {
-                throw .invalid("MAC address \(Self.quoted(text)) must be six hex octets separated by ':'")
+                throw .invalid("MAC address \(ValueChecks.quoted(text)) must be six hex octets separated by ':'")
             }
             octets.append(value)
         }
@@ -71,8 +71,4 @@ public struct MACAddress: Sendable, Hashable, Codable, CustomStringConvertible, 
         }.joined(separator: ":")
     }
 
-    static func quoted(_ text: String) -> String {
-        let clipped = text.count > 64 ? String(text.prefix(64)) + "…" : text
-        return "\"" + clipped.unicodeScalars.map { $0.escaped(asASCII: true) }.joined() + "\""
-    }
 }

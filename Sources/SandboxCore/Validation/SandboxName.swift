@@ -9,20 +9,20 @@ public struct SandboxName: Sendable, Hashable, Codable, CustomStringConvertible,
     public init(_ text: String) throws(SandboxError) {
         guard !text.isEmpty else { throw .invalid("sandbox name must not be empty") }
         guard text.utf8.count <= 63 else {
-            throw .invalid("sandbox name \(MACAddress.quoted(text)) is longer than 63 characters")
+            throw .invalid("sandbox name \(ValueChecks.quoted(text)) is longer than 63 characters")
         }
         guard text.utf8.allSatisfy({ Hostname.isLabelByte($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") })
         else {
             throw .invalid(
-                "sandbox name \(MACAddress.quoted(text)) may only contain ASCII letters, digits, '-', '_' and '.'")
+                "sandbox name \(ValueChecks.quoted(text)) may only contain ASCII letters, digits, '-', '_' and '.'")
         }
         guard let first = text.utf8.first, first != UInt8(ascii: "-"), first != UInt8(ascii: "_"),
             first != UInt8(ascii: ".")
         else {
-            throw .invalid("sandbox name \(MACAddress.quoted(text)) must start with a letter or digit")
+            throw .invalid("sandbox name \(ValueChecks.quoted(text)) must start with a letter or digit")
         }
         guard !text.contains("..") else {
-            throw .invalid("sandbox name \(MACAddress.quoted(text)) must not contain '..'")
+            throw .invalid("sandbox name \(ValueChecks.quoted(text)) must not contain '..'")
         }
         value = text
     }

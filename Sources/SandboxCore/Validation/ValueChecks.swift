@@ -3,24 +3,26 @@ enum ValueChecks {
     /// An absolute path without control characters (NUL, newline …), without `..` components,
     /// at most 4095 bytes.
     static func absolutePath(_ path: String, what: String) throws(SandboxError) {
-        guard path.hasPrefix("/") else { throw .invalid("\(what) \(MACAddress.quoted(path)) must be an absolute path") }
+        guard path.hasPrefix("/") else {
+            throw .invalid("\(what) \(ValueChecks.quoted(path)) must be an absolute path")
+        }
         guard path.utf8.count <= 4095 else { throw .invalid("\(what) is longer than 4095 bytes") }
         guard !containsControl(path) else {
-            throw .invalid("\(what) \(MACAddress.quoted(path)) contains control characters")
+            throw .invalid("\(what) \(ValueChecks.quoted(path)) contains control characters")
         }
         guard !path.split(separator: "/").contains("..") else {
-            throw .invalid("\(what) \(MACAddress.quoted(path)) must not contain '..'")
+            throw .invalid("\(what) \(ValueChecks.quoted(path)) must not contain '..'")
         }
     }
 
     /// A token such as a libvirt network, bridge or machine name: 1–64 of `[A-Za-z0-9._:-]`.
     static func token(_ text: String, what: String, extra: Set<UInt8> = []) throws(SandboxError) {
         guard !text.isEmpty, text.utf8.count <= 64 else {
-            throw .invalid("\(what) \(MACAddress.quoted(text)) must be 1–64 characters")
+            throw .invalid("\(what) \(ValueChecks.quoted(text)) must be 1–64 characters")
         }
         let allowed: Set<UInt8> = Set(".-_:".utf8).union(extra)
         guard text.utf8.allSatisfy({ Hostname.isLabelByte($0) || allowed.contains($0) }) else {
-            throw .invalid("\(what) \(MACAddress.quoted(text)) may only contain letters, digits and '._:-'")
+            throw .invalid("\(what) \(ValueChecks.quoted(text)) may only contain letters, digits and '._:-'")
         }
     }
 
@@ -28,8 +30,15 @@ enum ValueChecks {
     static func freeText(_ text: String, what: String, maxBytes: Int) throws(SandboxError) {
         guard text.utf8.count <= maxBytes else { throw .invalid("\(what) is longer than \(maxBytes) bytes") }
         guard !containsControl(text) else {
-            throw .invalid("\(what) \(MACAddress.quoted(text)) contains control characters")
+            throw .invalid("\(what) \(ValueChecks.quoted(text)) contains control characters")
         }
+    }
+
+    /// A caller's value for an error message: in double quotes, control characters and quotes
+    /// escaped (so a hostile value cannot forge extra log lines), clipped at 200 characters.
+    static func quoted(_ text: String) -> String {
+        let clipped = text.count > 200 ? String(text.prefix(200)) + "…" : text
+        return "\"" + clipped.unicodeScalars.map { $0.escaped(asASCII: false) }.joined() + "\""
     }
 
     static func containsControl(_ text: String) -> Bool {
