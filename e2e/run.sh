@@ -3,6 +3,7 @@
 # libvirtd inside a network namespace of its own (see e2e/README.md for the safety design).
 #
 #   e2e/run.sh            # install, build/reuse images, start libvirtd, run Tests/SandboxE2ETests, stop
+#   E2E_FLAVOURS=netplan E2E_FILTER=SandboxE2ETests.ExecE2ETests e2e/run.sh   # a subset
 #
 # Results (one JSON line per sandbox) go to ${SANDBOX_E2E_RESULTS:-.build/e2e-results.jsonl}.
 set -euo pipefail
@@ -34,6 +35,6 @@ export SANDBOX_E2E_WORKDIR="$work"
 export SANDBOX_E2E_RESULTS=${SANDBOX_E2E_RESULTS:-$root/.build/e2e-results.jsonl}
 rm -f "$SANDBOX_E2E_RESULTS"
 swift build --build-tests
-swift test --skip-build --filter SandboxE2ETests
+swift test --skip-build --filter "${E2E_FILTER:-SandboxE2ETests}"
 echo "E2E results in $SANDBOX_E2E_RESULTS:"
 cat "$SANDBOX_E2E_RESULTS"
