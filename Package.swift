@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -32,6 +33,7 @@ let package = Package(
                 "CIsofs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .executableTarget(
@@ -57,7 +59,7 @@ let package = Package(
             exclude: ["README.md"]),
         .testTarget(
             name: "SandboxCoreTests",
-            dependencies: ["SandboxCore"]
+            dependencies: ["SandboxCore", .product(name: "MetricsTestKit", package: "swift-metrics")]
         ),
         .testTarget(
             name: "SandboxE2ETests",

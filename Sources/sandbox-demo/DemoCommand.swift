@@ -35,7 +35,8 @@ struct DemoCommand: AsyncParsableCommand {
         let manager = SandboxManager(domains: connection, configuration: .init(jobsRoot: folder + "/jobs"))
         do {
             let sandbox = try await manager.create(
-                SandboxRequest(baseVM: baseName, waitForIP: true, ipTimeout: .seconds(30), agentID: "demo"))
+                SandboxRequest(baseVM: baseName, waitForIP: true, ipTimeout: .seconds(30), agentID: "demo"),
+                progress: ProgressDisplay(toStandardOutput: true).createHandler)
             say("created \(sandbox.name): \(sandbox.state), MAC \(sandbox.mac), IP \(sandbox.ipAddress ?? "none")")
             say("  overlay \(sandbox.overlayPath) (backing \(baseDisk))")
             say("  seed    \(sandbox.seedISOPath) (instance-id \(sandbox.name))")

@@ -10,14 +10,17 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Folder holding one job folder per sandbox.") var jobsDir: String = defaultJobsDirectory()
     @Flag(help: "Log each stage to stderr.") var verbose = false
 
-    func manager() async throws -> (LibvirtConnection, SandboxManager) {
+    func manager(sources: [DiscoverySource] = DiscoverySource.defaultOrder) async throws -> (
+        LibvirtConnection, SandboxManager
+    ) {
         // An invalid IP_DISCOVERY_TIMEOUT stops the program before it connects.
         let timeout = try DiscoveryTimeout.fromEnvironment(ProcessInfo.processInfo.environment)
         var logger = Logger(label: "sandbox-demo")
         logger.logLevel = verbose ? .debug : .warning
         let connection = try await LibvirtConnection(uri: connect, logger: logger)
         let jobs = URL(fileURLWithPath: jobsDir).standardizedFileURL.path
-        let configuration = SandboxManager.Configuration(jobsRoot: jobs, discoveryTimeout: timeout)
+        let configuration = SandboxManager.Configuration(
+            jobsRoot: jobs, discoveryTimeout: timeout, discoverySources: sources)
         return (connection, SandboxManager(domains: connection, configuration: configuration, logger: logger))
     }
 }
@@ -50,6 +53,10 @@ struct CreateCommand: AsyncParsableCommand {
         help: "How long to wait for the IP (Go duration: 90s, 2m, 1m30s); default scaled from IP_DISCOVERY_TIMEOUT.")
     var timeout: String?
     @Flag(help: "Print the sandbox as JSON.") var json = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Show the stages with elapsed time on stderr (default: when stderr is a terminal).")
+    var progress: Bool?
 
     func run() async throws {
         let sandboxName = try name.map { text in try checked { () throws(SandboxError) in try SandboxName(text) } }
@@ -57,10 +64,14 @@ struct CreateCommand: AsyncParsableCommand {
         }
         let (libvirt, manager) = try await connection.manager()
         defer { Task { await libvirt.close() } }
+        let display = (progress ?? ProgressDisplay.stderrIsTerminal) ? ProgressDisplay() : nil
+        defer { display?.finish() }
         let sandbox = try await manager.create(
             SandboxRequest(
                 baseVM: base, name: sandboxName, memoryMiB: memoryMib, vcpus: vcpus, autoStart: !noStart,
-                waitForIP: !noStart && !noWait, ipTimeout: ipTimeout, agentID: agentId, ttlSeconds: ttlSeconds))
+                waitForIP: !noStart && !noWait, ipTimeout: ipTimeout, agentID: agentId, ttlSeconds: ttlSeconds),
+            progress: display?.createHandler)
+        display?.finish()
         if json {
             try printJSON(sandbox)
         } else {
@@ -107,8 +118,6 @@ struct ListCommand: AsyncParsableCommand {
     }
 }
 
-extension DiscoverySource: ExpressibleByArgument {}
-
 struct IPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ip", abstract: "Print a sandbox's IP address.")
 
@@ -116,14 +125,29 @@ struct IPCommand: AsyncParsableCommand {
     @Argument(help: "The sandbox's name.") var name: String
     @Flag(help: "Wait until it has one.") var wait = false
     @Option(help: "How long to wait (Go duration); default scaled from IP_DISCOVERY_TIMEOUT.") var timeout: String?
+    @Option(help: "Where to look: lease, leases, agent, arp, or any (all, in that order).") var source = "any"
+    @Flag(
+        inversion: .prefixedNo, help: "Show the wait's progress on stderr (default: when stderr is a terminal).")
+    var progress: Bool?
 
     func run() async throws {
         let sandboxName = try checked { () throws(SandboxError) in try SandboxName(name) }
         let limit = try timeout.map { text in try checked { () throws(SandboxError) in try GoDuration.parse(text) } }
-        let (libvirt, manager) = try await connection.manager()
+        let sources: [DiscoverySource]
+        if source == "any" {
+            sources = DiscoverySource.defaultOrder
+        } else if let one = DiscoverySource(rawValue: source) {
+            sources = [one]
+        } else {
+            throw CLIError("invalid_argument: --source must be lease, leases, agent, arp or any, not \(source)")
+        }
+        let (libvirt, manager) = try await connection.manager(sources: sources)
         defer { Task { await libvirt.close() } }
         if wait {
-            let address = try await manager.waitForIP(of: sandboxName, timeout: limit)
+            let display = (progress ?? ProgressDisplay.stderrIsTerminal) ? ProgressDisplay() : nil
+            let address = try await manager.waitForIP(
+                of: sandboxName, timeout: limit, observer: display?.waitHandler)
+            display?.finish()
             print(address.address)
         } else if let address = try await manager.ipAddress(of: sandboxName) {
             print(address.address)

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import SandboxCore
+
 /// The `sandbox-demo` executable, as scripts use it.
 @Suite struct CLITests {
     static let binary: String? = {
@@ -57,5 +59,54 @@ import Testing
         #expect(result.stdout.contains("created sbx-"))
         #expect(result.stdout.contains("destroyed sbx-"))
         #expect(result.stdout.contains("job folder exists: false"))
+    }
+
+    /// `create` against a host file of the test driver (its state lives in the CLI's process):
+    /// the stages appear on stderr with their times, the sandbox on stdout.
+    @Test(.enabled(if: binary != nil)) func createShowsItsStagesAndIPChecksItsSource() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let disk = try folder.write("", to: "base.img")
+        let node = try folder.write(
+            """
+            <node>
+              <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
+                <name>cli-base</name><memory unit='MiB'>256</memory><vcpu>1</vcpu>
+                <os><type arch='x86_64'>hvm</type></os>
+                <devices>
+                  <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='\(disk)'/>
+                    <target dev='vda' bus='virtio'/></disk>
+                  <interface type='network'><source network='default'/></interface>
+                </devices>
+                <test:runstate>5</test:runstate>
+              </domain>
+              <network><name>default</name><bridge name='virbr0'/><ip address='192.168.122.1' netmask='255.255.255.0'>
+                <dhcp><range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip></network>
+            </node>
+            """, to: "node.xml")
+        let result = try ExternalTool.run(
+            Self.binary!,
+            [
+                "create", "--connect", "test://" + node, "--jobs-dir", folder.file("jobs"), "--base", "cli-base",
+                "--name", "sbx-cli-progress", "--progress",
+            ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("sbx-cli-progress\trunning\t52:54:00:"), "\(result.stdout)")
+        for stage in CreateStage.allCases {
+            #expect(result.stderr.contains("s] \(stage)\n"), "\(stage) missing from: \(result.stderr)")
+        }
+        let quiet = try ExternalTool.run(
+            Self.binary!,
+            [
+                "create", "--connect", "test://" + node, "--jobs-dir", folder.file("jobs2"), "--base", "cli-base",
+                "--no-progress",
+            ])
+        #expect(quiet.status == 0, "\(quiet.stderr)")
+        #expect(quiet.stderr.isEmpty, "\(quiet.stderr)")
+
+        let bad = try ExternalTool.run(Self.binary!, ["ip", "--source", "dns", "sbx-any"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
+        #expect(bad.stderr.contains("--source"), "\(bad.stderr)")
     }
 }

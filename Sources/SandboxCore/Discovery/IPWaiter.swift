@@ -49,12 +49,15 @@ public enum IPWaitProgress: Sendable, Hashable {
     case polled(attempt: Int, elapsed: Duration, found: Bool)
     /// A lifecycle event of the domain woke the waiter.
     case event(DomainLifecycleEvent.Kind, elapsed: Duration)
+    /// The ``LeaseWatcher`` saw a lease for the NIC's MAC on its network.
+    case leaseSeen(elapsed: Duration)
 }
 
 /// Waits for a sandbox NIC's IP address: returns the moment a discoverer reports one.
 ///
 /// It polls on a ``PollSchedule`` (tens of milliseconds at first, backing off to a second) and
-/// is woken at once by any lifecycle event of the domain, which also restarts the schedule. A
+/// is woken at once by any lifecycle event of the domain, which also restarts the schedule, and —
+/// given a ``LeaseWatcher`` and a NIC on a libvirt network — by a lease for the NIC's MAC. A
 /// domain that is or becomes shut off or crashed ends the wait at once with `.notRunning`; one
 /// that disappears with `.notFound`. Task cancellation ends it with `.cancelled`. When the timeout
 /// passes, the error is `.timeout` with a ``Diagnosis`` attached (``SandboxError/diagnosis``) and
@@ -71,6 +74,8 @@ public struct IPWaiter: Sendable {
     /// A discoverer to use instead of the standard composite (tests, custom sources).
     public var discoverer: (any IPDiscoverer)?
     public var schedule: PollSchedule
+    /// Wakes the wait when the NIC's network has a lease for its MAC; nil polls only.
+    public var leaseWatcher: LeaseWatcher?
     /// Makes the diagnosis on timeout or when the domain is not running.
     public var diagnoser: Diagnoser
     /// Called on the waiting task with progress; keep it quick.
@@ -80,7 +85,7 @@ public struct IPWaiter: Sendable {
     public init(
         domains: any DomainManager, sources: [DiscoverySource] = DiscoverySource.defaultOrder,
         preference: AddressFamilyPreference = .preferIPv4, discoverer: (any IPDiscoverer)? = nil,
-        schedule: PollSchedule = .default, diagnoser: Diagnoser? = nil,
+        schedule: PollSchedule = .default, leaseWatcher: LeaseWatcher? = nil, diagnoser: Diagnoser? = nil,
         observer: (@Sendable (IPWaitProgress) -> Void)? = nil,
         logger: Logger = Logger(label: "SandboxCore.discovery", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
@@ -89,6 +94,7 @@ public struct IPWaiter: Sendable {
         self.preference = preference
         self.discoverer = discoverer
         self.schedule = schedule
+        self.leaseWatcher = leaseWatcher
         self.diagnoser = diagnoser ?? Diagnoser(domains: domains, sources: sources)
         self.observer = observer
         self.logger = logger
@@ -134,6 +140,7 @@ public struct IPWaiter: Sendable {
     private enum Wake: Sendable {
         case tick(Int)
         case event(DomainLifecycleEvent.Kind)
+        case lease
     }
 
     private struct Context: Sendable {
@@ -169,6 +176,7 @@ public struct IPWaiter: Sendable {
         }
         observer?(.subscribed(events: events != nil))
         if let failure = await runningCheck(context) { throw failure }
+        let leases = await leaseStream(context)
 
         let (wakes, wakeContinuation) = AsyncStream.makeStream(of: Wake.self)
         let result = await withTaskGroup(of: Void.self, returning: Result<DiscoveredAddress, SandboxError>.self) {
@@ -177,6 +185,14 @@ public struct IPWaiter: Sendable {
                 group.addTask {
                     for await event in events where event.domainName == domain {
                         wakeContinuation.yield(.event(event.kind))
+                    }
+                }
+            }
+            if let leases {
+                group.addTask {
+                    for await current in leases
+                    where !LeaseSelection.current(current, mac: mac, now: LeaseSelection.wallClockNow()).isEmpty {
+                        wakeContinuation.yield(.lease)
                     }
                 }
             }
@@ -247,6 +263,11 @@ public struct IPWaiter: Sendable {
                 switch wake {
                 case .tick(let fired):
                     if fired == id { break waiting }
+                case .lease:
+                    observer?(.leaseSeen(elapsed: clock.now - context.start))
+                    logger.debug("woken by a lease", metadata: ["domain": "\(context.domain)"])
+                    attempt = 0
+                    break waiting
                 case .event(let kind):
                     observer?(.event(kind, elapsed: clock.now - context.start))
                     logger.debug("woken by event", metadata: ["domain": "\(context.domain)", "event": "\(kind)"])
@@ -261,6 +282,19 @@ public struct IPWaiter: Sendable {
                 }
             }
         }
+    }
+
+    /// The watcher's leases of the NIC's network, or nil without a watcher or a libvirt network.
+    private func leaseStream(_ context: Context) async -> AsyncStream<[NetworkDHCPLease]>? {
+        guard let leaseWatcher else { return nil }
+        var network = context.network
+        if network == nil,
+            let xml = try? await domains.domainXML(named: context.domain, inactive: false, secure: false)
+        {
+            network = DomainFacts(xml: xml)?.interface(mac: context.mac)?.network
+        }
+        guard let network else { return nil }
+        return await leaseWatcher.leases(of: network)
     }
 
     /// nil while the domain may still get an address; otherwise the error that ends the wait.

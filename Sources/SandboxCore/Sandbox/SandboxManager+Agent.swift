@@ -19,7 +19,8 @@ extension SandboxManager {
         let address = try await ipAddress(of: name)?.address
         let agent = agent(for: name)
         guard await agent.ping() else { return Readiness(ipAddress: address, agentAnswers: false, cloudInit: nil) }
-        let result = try? await agent.cloudInitResult()
-        return Readiness(ipAddress: address, agentAnswers: true, cloudInit: result ?? nil)
+        let result = (try? await agent.cloudInitResult()) ?? nil
+        if let result, cloudInitCounted.insert(name.value).inserted { metrics.cloudInit(succeeded: result.succeeded) }
+        return Readiness(ipAddress: address, agentAnswers: true, cloudInit: result)
     }
 }

@@ -20,8 +20,10 @@ extension SandboxManager {
         return MACAddress(String(xml[range.upperBound...].dropFirst().prefix(17)))
     }
 
-    func waiter() -> IPWaiter {
-        IPWaiter(domains: domains, sources: configuration.discoverySources, logger: logger)
+    func waiter(observer: (@Sendable (IPWaitProgress) -> Void)? = nil) -> IPWaiter {
+        IPWaiter(
+            domains: domains, sources: configuration.discoverySources, leaseWatcher: leaseWatcher, observer: observer,
+            logger: logger)
     }
 
     /// The sandbox's best IP address now, or nil when no source knows one yet. Does not wait.
@@ -41,16 +43,30 @@ extension SandboxManager {
 
     /// Waits until the sandbox has an IP address. `timeout` nil uses ``effectiveTimeout(of:)``.
     /// On timeout the error is `.timeout` with a ``Diagnosis`` that names the stalled stage.
-    public func waitForIP(of name: SandboxName, timeout: Duration? = nil) async throws(SandboxError)
-        -> DiscoveredAddress
-    {
+    ///
+    /// Woken by the domain's lifecycle events and by the manager's ``leaseWatcher`` (the address
+    /// is known within about 50 ms of the lease existing), polling all sources besides.
+    ///
+    /// - Parameter observer: called on the waiting task with what the wait is doing.
+    public func waitForIP(
+        of name: SandboxName, timeout: Duration? = nil, observer: (@Sendable (IPWaitProgress) -> Void)? = nil
+    ) async throws(SandboxError) -> DiscoveredAddress {
         let facts = try await facts(of: name)
         let effective: EffectiveTimeout
         if let timeout { effective = .fixed(timeout) } else { effective = try await effectiveTimeout(of: name) }
-        return try await waiter().waitForIP(
-            domain: name.value, mac: facts.mac, timeout: effective,
-            seedPath: facts.jobDirectory + "/" + JobFile.seed,
-            consoleLogPath: facts.jobDirectory + "/" + JobFile.console)
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            let address = try await waiter(observer: observer).waitForIP(
+                domain: name.value, mac: facts.mac, timeout: effective,
+                seedPath: facts.jobDirectory + "/" + JobFile.seed,
+                consoleLogPath: facts.jobDirectory + "/" + JobFile.console)
+            metrics.ipWait(clock.now - start, result: "ok")
+            return address
+        } catch {
+            metrics.ipWait(clock.now - start, result: error.code == .timeout ? "timeout" : "failed")
+            throw error
+        }
     }
 
     /// Why the sandbox has (or has no) address: state, NIC counters, seed, leases, agent, console.

@@ -59,6 +59,12 @@ public actor SandboxManager {
     public let domains: any DomainManager
     public let configuration: Configuration
     let logger: Logger
+    /// What the manager reports through swift-metrics.
+    public nonisolated let metrics: SandboxMetrics
+    /// Shared by every wait for an address: one lease poll per network, not per sandbox.
+    public nonisolated let leaseWatcher: LeaseWatcher
+    /// Sandboxes whose finished cloud-init has been counted in ``metrics``.
+    var cloudInitCounted: Set<String> = []
     private var pendingNames: Set<String> = []
     private var pendingMACs: Set<MACAddress> = []
     /// MAC addresses of the connection's domains, by domain UUID.
@@ -68,11 +74,14 @@ public actor SandboxManager {
 
     public init(
         domains: any DomainManager, configuration: Configuration,
-        logger: Logger = Logger(label: "SandboxCore.sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "SandboxCore.sandbox", factory: { _ in SwiftLogNoOpLogHandler() }),
+        metrics: SandboxMetrics = SandboxMetrics()
     ) {
         self.domains = domains
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
+        self.leaseWatcher = LeaseWatcher(domains: domains, logger: logger)
         let timestamp = configuration.seedTimestamp
         self.seedWriter = { (seed, isoPath, folder) throws(SandboxError) in
             try CloudInitSeedBuilder(timestamp: timestamp).write(seed, isoPath: isoPath, plainFilesDirectory: folder)
@@ -87,7 +96,25 @@ public actor SandboxManager {
     // MARK: Create
 
     /// Creates a sandbox from `request.baseVM` and starts it unless `autoStart` is false.
-    public func create(_ request: SandboxRequest) async throws(SandboxError) -> Sandbox {
+    ///
+    /// - Parameter progress: called on the creating task as each stage finishes and, while waiting
+    ///   for the address, with what the wait is doing.
+    public func create(_ request: SandboxRequest, progress: (@Sendable (CreateProgress) -> Void)? = nil)
+        async throws(SandboxError) -> Sandbox
+    {
+        do {
+            let sandbox = try await transactionalCreate(request, progress: progress)
+            metrics.created(ok: true)
+            return sandbox
+        } catch {
+            metrics.created(ok: false)
+            throw error
+        }
+    }
+
+    private func transactionalCreate(_ request: SandboxRequest, progress: (@Sendable (CreateProgress) -> Void)?)
+        async throws(SandboxError) -> Sandbox
+    {
         try ValueChecks.absolutePath(configuration.jobsRoot, what: "jobs folder")
         try ValueChecks.token(configuration.owner, what: "owner")
         if let memory = request.memoryMiB, !(1...DomainSpec.maxMemoryMiB).contains(memory) {
@@ -114,7 +141,7 @@ public actor SandboxManager {
         var made = CreatedResources(jobDirectory: configuration.jobsRoot + "/" + name.value)
         do {
             defer { reservedMAC = made.mac }
-            let sandbox = try await build(name: name, request: request, made: &made)
+            let sandbox = try await build(name: name, request: request, made: &made, progress: progress)
             try Self.checkCancellation(stage: "after start")
             return sandbox
         } catch {
@@ -132,16 +159,19 @@ public actor SandboxManager {
         var mac: MACAddress?
     }
 
-    private func build(name: SandboxName, request: SandboxRequest, made: inout CreatedResources)
-        async throws(SandboxError) -> Sandbox
-    {
+    private func build(
+        name: SandboxName, request: SandboxRequest, made: inout CreatedResources,
+        progress: (@Sendable (CreateProgress) -> Void)?
+    ) async throws(SandboxError) -> Sandbox {
         let clock = ContinuousClock()
-        var stageStart = clock.now
-        func stage(_ label: String) {
+        let start = clock.now
+        var stageStart = start
+        func stage(_ done: CreateStage) {
             let now = clock.now
             logger.debug(
-                "stage done", metadata: ["sandbox": "\(name)", "stage": "\(label)", "elapsed": "\(now - stageStart)"])
+                "stage done", metadata: ["sandbox": "\(name)", "stage": "\(done)", "elapsed": "\(now - stageStart)"])
             stageStart = now
+            progress?(.stage(done, elapsed: now - start))
         }
 
         // The base: present, shut off, with a file-backed disk.
@@ -167,7 +197,7 @@ public actor SandboxManager {
                 "base VM \(request.baseVM) declares its disk as \(declared) but \(base.diskPath) is \(backing.format)")
         }
         try Self.checkCancellation(stage: "base inspected")
-        stage("base")
+        stage(.base)
 
         let mac = try await reserveMAC()
         made.mac = mac
@@ -180,7 +210,7 @@ public actor SandboxManager {
         let consolePath = made.jobDirectory + "/" + JobFile.console
         try Qcow2Overlay.create(at: overlayPath, backing: backing)
         try Self.checkCancellation(stage: "overlay")
-        stage("overlay")
+        stage(.overlay)
 
         // The sandbox's own seed; never the base's.
         let seed = try CloudInitSeed(sandbox: name, mac: mac, hostname: request.hostname, userData: request.userData)
@@ -191,7 +221,7 @@ public actor SandboxManager {
                 .seedBuildFailed, "cannot build the seed of \(name): \(error.message)", underlying: error.underlying)
         }
         try Self.checkCancellation(stage: "seed")
-        stage("seed")
+        stage(.seed)
 
         let createdAt = Int64(Date().timeIntervalSince1970)
         let virtType = request.virtType ?? DomainSpec.VirtType(rawValue: base.virtType) ?? .qemu
@@ -206,23 +236,27 @@ public actor SandboxManager {
                 owner: configuration.owner, baseVM: request.baseVM, createdAt: createdAt, agentID: request.agentID,
                 ttlSeconds: request.ttlSeconds, jobDirectory: made.jobDirectory))
         let xml = try DomainXMLRenderer().render(spec)
-        stage("render")
 
         let summary = try await domains.define(xml: xml)
         made.defined = true
         macsByDomain[summary.uuid] = [mac]
         try Self.checkCancellation(stage: "define")
-        stage("define")
+        stage(.define)
+        metrics.prepared(in: clock.now - start)
 
         var state = summary.state
         var address: String?
         if request.autoStart {
             try await domains.start(named: name.value)
+            let started = clock.now
             state = try await domains.state(named: name.value)
-            stage("start")
+            stage(.start)
             if request.waitForIP {
-                address = try await waitForIP(of: name, timeout: request.ipTimeout).address
-                stage("ip")
+                var observer: (@Sendable (IPWaitProgress) -> Void)?
+                if let progress { observer = { @Sendable waiting in progress(.waiting(waiting)) } }
+                address = try await waitForIP(of: name, timeout: request.ipTimeout, observer: observer).address
+                metrics.bootToIP(clock.now - started)
+                stage(.ip)
             }
         }
         return Sandbox(
@@ -353,6 +387,17 @@ public actor SandboxManager {
     /// sandbox and removes its job folder. Idempotent: a sandbox that is already gone is not an
     /// error. Refuses domains SandboxCore does not own.
     public func destroy(_ name: SandboxName) async throws(SandboxError) {
+        do {
+            try await destroyOwned(name)
+            metrics.destroyed(ok: true)
+        } catch {
+            metrics.destroyed(ok: false)
+            throw error
+        }
+    }
+
+    private func destroyOwned(_ name: SandboxName) async throws(SandboxError) {
+        cloudInitCounted.remove(name.value)
         var jobDirectory = configuration.jobsRoot + "/" + name.value
         if try await domains.domain(named: name.value) != nil {
             let metadataXML = try await domains.metadata(named: name.value, namespaceURI: SandboxMetadata.namespaceURI)
