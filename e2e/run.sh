@@ -32,9 +32,11 @@ export SANDBOX_E2E_URI="$uri"
 export SANDBOX_E2E_IMAGES="$images"
 export SANDBOX_E2E_NETWORK=sandbox-e2e
 export SANDBOX_E2E_WORKDIR="$work"
+export SANDBOX_E2E_STATE="$state"
 export SANDBOX_E2E_RESULTS=${SANDBOX_E2E_RESULTS:-$root/.build/e2e-results.jsonl}
 rm -f "$SANDBOX_E2E_RESULTS"
 swift build --build-tests
 swift test --skip-build --filter "${E2E_FILTER:-SandboxE2ETests}"
 echo "E2E results in $SANDBOX_E2E_RESULTS:"
 cat "$SANDBOX_E2E_RESULTS"
+python3 e2e/summarize.py "$SANDBOX_E2E_RESULTS" || true

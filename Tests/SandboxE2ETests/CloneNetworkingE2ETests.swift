@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import SandboxCore
@@ -97,10 +98,22 @@ struct CloneNetworkingE2ETests {
         manager: SandboxManager, connection: LibvirtConnection, flavour: String, kind: String
     ) async throws -> Sandbox {
         let clock = ContinuousClock()
+        let environment = try #require(E2EEnvironment.current)
+        let name = try SandboxName("e2e-\(flavour)-\(kind)-" + UUID().uuidString.prefix(6).lowercased())
+        let probe = LeaseLatencyProbe(domain: name.value)
+        if let statusFile = environment.leaseStatusFile {
+            probe.start(connection: connection, uri: environment.uri, statusFile: statusFile)
+        }
+        let knownAt = Mutex<ContinuousClock.Instant?>(nil)
         let start = clock.now
         let sandbox = try await manager.create(
-            SandboxRequest(baseVM: BaseFixture.baseName(flavour), waitForIP: true, ipTimeout: Self.bootTimeout))
+            SandboxRequest(
+                baseVM: BaseFixture.baseName(flavour), name: name, waitForIP: true, ipTimeout: Self.bootTimeout),
+            progress: { progress in
+                if case .stage(.ip, _) = progress { knownAt.withLock { $0 = ContinuousClock.now } }
+            })
         let createToIP = clock.now - start
+        let latency = await probe.finish(libraryKnewAt: knownAt.withLock { $0 } ?? clock.now)
         let agent = GuestAgentClient(domains: connection, domain: sandbox.name.value)
         let uptimeAtLease = try await poll(timeout: .seconds(120)) { () async throws -> Double? in
             guard let data = (try? await agent.readFile("/proc/uptime")) ?? nil else { return nil }
@@ -114,7 +127,8 @@ struct CloneNetworkingE2ETests {
         await ResultsFile.shared.append(
             E2EResult(
                 flavour: flavour, sandbox: sandbox.name.value, kind: kind, ipAddress: sandbox.ipAddress,
-                createToIPSeconds: createToIP.seconds, guestKernelToLeaseSeconds: uptimeAtLease))
+                createToIPSeconds: createToIP.seconds, guestKernelToLeaseSeconds: uptimeAtLease,
+                leaseToLibraryMs: latency.library, leaseToVirshLoopMs: latency.virshLoop))
         return sandbox
     }
 

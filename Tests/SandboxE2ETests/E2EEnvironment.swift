@@ -14,6 +14,11 @@ struct E2EEnvironment: Sendable {
     var workDirectory: String
     /// JSON lines with per-sandbox timings, for the benchmarks.
     var resultsPath: String?
+    /// The private libvirtd's state folder (its `/var/lib/libvirt` is `<state>/lib`).
+    var stateDirectory: String?
+
+    /// libvirt's lease file of the test network, as this host sees it.
+    var leaseStatusFile: String? { stateDirectory.map { $0 + "/lib/dnsmasq/sbxbr0.status" } }
 
     static let current: E2EEnvironment? = {
         let environment = ProcessInfo.processInfo.environment
@@ -26,7 +31,7 @@ struct E2EEnvironment: Sendable {
         return E2EEnvironment(
             uri: uri, images: images, network: environment["SANDBOX_E2E_NETWORK"] ?? "sandbox-e2e",
             workDirectory: environment["SANDBOX_E2E_WORKDIR"] ?? "/var/tmp/sandboxcore-e2e-work",
-            resultsPath: environment["SANDBOX_E2E_RESULTS"])
+            resultsPath: environment["SANDBOX_E2E_RESULTS"], stateDirectory: environment["SANDBOX_E2E_STATE"])
     }()
 
     static var enabled: Bool { current != nil }
@@ -47,6 +52,10 @@ struct E2EResult: Codable, Sendable {
     var createToIPSeconds: Double?
     /// The guest's own time from kernel start to its DHCP lease, seconds.
     var guestKernelToLeaseSeconds: Double?
+    /// From the lease appearing in libvirt's lease file to the library reporting the address, ms.
+    var leaseToLibraryMs: Double?
+    /// The same for a `virsh domifaddr --source lease` loop every 2 s started with the create, ms.
+    var leaseToVirshLoopMs: Double?
     var note: String?
 }
 
