@@ -71,4 +71,26 @@ struct PrepareBenchmarks {
         rows.append(BenchRow(ours: ours, baseline: theirs))
         return rows
     }
+
+    /// ``ScaleBenchmarks`` on `uri` (a real libvirtd) when given, else on `test:///default`.
+    func scale(count: Int, uri: String?) async throws -> ScaleBenchmarks.Result {
+        let target = uri ?? "test:///default"
+        let connection = try await LibvirtConnection(uri: target)
+        let baseName = "bench-scale-base-\(getpid())"
+        _ = try await connection.define(
+            xml: DaemonBenchmarks.baseXML(name: baseName, disk: fixture.basePath, network: "default"))
+        let manager = SandboxManager(
+            domains: connection,
+            configuration: .init(jobsRoot: fixture.folder + "/scale-jobs", owner: "bench-scale"))
+        do {
+            let result = try await ScaleBenchmarks(manager: manager, baseVM: baseName, uri: target).run(count: count)
+            try await connection.undefine(named: baseName)
+            await connection.close()
+            return result
+        } catch {
+            try? await connection.undefine(named: baseName)
+            await connection.close()
+            throw error
+        }
+    }
 }

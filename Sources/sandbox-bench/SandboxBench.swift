@@ -12,6 +12,11 @@ struct SandboxBench: AsyncParsableCommand {
     @Option(help: "Measured iterations per in-process benchmark.") var iterations = 2000
     @Option(help: "Measured iterations per forked-tool benchmark.") var toolIterations = 50
     @Flag(help: "A quick run (few iterations) that only proves the benchmarks still work.") var smoke = false
+    @Option(help: "Sandboxes defined at once from one base for the scale figure.") var scale = 200
+    @Option(help: "A real libvirtd to also measure create + start on (e.g. the one e2e/libvirtd-netns.sh starts).")
+    var uri: String?
+    @Option(help: "The libvirt network sandboxes on --uri join (an isolated one).") var network = "sandbox-e2e"
+    @Option(help: "Creates measured on --uri.") var daemonIterations = 30
 
     func run() async throws {
         let inProcess = smoke ? 20 : iterations
@@ -26,10 +31,16 @@ struct SandboxBench: AsyncParsableCommand {
         rows += try XMLBenchmarks(fixture: fixture).run(inProcess: inProcess)
         rows += try OverlayBenchmarks(fixture: fixture).run(inProcess: inProcess, forked: forked)
         rows += try await PrepareBenchmarks(fixture: fixture).run(inProcess: smoke ? 10 : 200, forked: forked)
+        if let uri {
+            rows += try await DaemonBenchmarks(fixture: fixture, uri: uri, network: network).run(
+                iterations: smoke ? 3 : daemonIterations, forked: smoke ? 2 : min(forked, daemonIterations))
+        }
+        let scaled = try await PrepareBenchmarks(fixture: fixture).scale(count: smoke ? 10 : scale, uri: uri)
         print(
             "Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, "
                 + "\(ProcessInfo.processInfo.physicalMemory >> 30) GiB; \(smoke ? "smoke run" : "full run")\n")
         printTable(rows)
+        scaled.printed()
     }
 }
 
