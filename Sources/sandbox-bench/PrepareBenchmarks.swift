@@ -73,15 +73,17 @@ struct PrepareBenchmarks {
     }
 
     /// ``ScaleBenchmarks`` on `uri` (a real libvirtd) when given, else on `test:///default`.
-    func scale(count: Int, uri: String?) async throws -> ScaleBenchmarks.Result {
+    func scale(count: Int, uri: String?, network: String) async throws -> ScaleBenchmarks.Result {
         let target = uri ?? "test:///default"
         let connection = try await LibvirtConnection(uri: target)
         let baseName = "bench-scale-base-\(getpid())"
         _ = try await connection.define(
-            xml: DaemonBenchmarks.baseXML(name: baseName, disk: fixture.basePath, network: "default"))
+            xml: DaemonBenchmarks.baseXML(name: baseName, disk: fixture.basePath, network: uri == nil ? "default" : network))
         let manager = SandboxManager(
             domains: connection,
-            configuration: .init(jobsRoot: fixture.folder + "/scale-jobs", owner: "bench-scale"))
+            configuration: .init(
+                jobsRoot: fixture.folder + "/scale-jobs", owner: "bench-scale",
+                defaultNetwork: .network(uri == nil ? "default" : network)))
         do {
             let result = try await ScaleBenchmarks(manager: manager, baseVM: baseName, uri: target).run(count: count)
             try await connection.undefine(named: baseName)
