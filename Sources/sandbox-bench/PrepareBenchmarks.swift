@@ -78,7 +78,8 @@ struct PrepareBenchmarks {
         let connection = try await LibvirtConnection(uri: target)
         let baseName = "bench-scale-base-\(getpid())"
         _ = try await connection.define(
-            xml: DaemonBenchmarks.baseXML(name: baseName, disk: fixture.basePath, network: uri == nil ? "default" : network))
+            xml: DaemonBenchmarks.baseXML(
+                name: baseName, disk: fixture.basePath, network: uri == nil ? "default" : network))
         let manager = SandboxManager(
             domains: connection,
             configuration: .init(

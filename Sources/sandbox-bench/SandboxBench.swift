@@ -35,7 +35,8 @@ struct SandboxBench: AsyncParsableCommand {
             rows += try await DaemonBenchmarks(fixture: fixture, uri: uri, network: network).run(
                 iterations: smoke ? 3 : daemonIterations, forked: smoke ? 2 : min(forked, daemonIterations))
         }
-        let scaled = try await PrepareBenchmarks(fixture: fixture).scale(count: smoke ? 10 : scale, uri: uri, network: network)
+        let scaled = try await PrepareBenchmarks(fixture: fixture).scale(
+            count: smoke ? 10 : scale, uri: uri, network: network)
         print(
             "Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, "
                 + "\(ProcessInfo.processInfo.physicalMemory >> 30) GiB; \(smoke ? "smoke run" : "full run")\n")

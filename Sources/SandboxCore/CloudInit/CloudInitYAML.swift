@@ -1,30 +1,33 @@
 import Yams
 
-/// Renders the seed's YAML files with Yams (never string templates). Every string that came from
-/// a caller is emitted double-quoted, so no value is re-read as a number, a boolean, a YAML 1.1
-/// sexagesimal (a MAC such as `52:54:00:12:34:56`!) or a new key.
+/// Renders the seed's YAML files: the fixed-shape meta-data and network-config with
+/// ``YAMLBlockWriter``, user-data with Yams (it may carry caller cloud-config); never string
+/// templates. Every string that came from a caller is emitted double-quoted and escaped, so no
+/// value is re-read as a number, a boolean, a YAML 1.1 sexagesimal (a MAC such as
+/// `52:54:00:12:34:56`!) or a new key.
 enum CloudInitYAML {
     static func metaData(_ seed: CloudInitSeed) throws(SandboxError) -> String {
-        try emit(
-            mapping([
-                ("instance-id", quoted(seed.instanceID)),
-                ("local-hostname", quoted(seed.hostname.value)),
-            ]))
+        var writer = YAMLBlockWriter()
+        writer.quoted("instance-id", seed.instanceID, depth: 0)
+        writer.quoted("local-hostname", seed.hostname.value, depth: 0)
+        return writer.text
     }
 
     static func networkConfig(_ config: NetworkConfig) throws(SandboxError) -> String {
-        var ethernets: [(String, Node)] = []
+        var writer = YAMLBlockWriter()
+        writer.plain("version", "2", depth: 0)
+        guard !config.ethernets.isEmpty else { return writer.text + "ethernets: {}\n" }
+        writer.open("ethernets", depth: 0)
         for nic in config.ethernets {
-            var entry: [(String, Node)] = [
-                ("match", mapping([("macaddress", quoted(nic.mac.description))])),
-                ("set-name", quoted(nic.interfaceName)),
-                ("dhcp4", bool(nic.dhcp4)),
-            ]
-            if nic.dhcp6 { entry.append(("dhcp6", bool(true))) }
-            if nic.dhcpIdentifierMAC { entry.append(("dhcp-identifier", plain("mac"))) }
-            ethernets.append((nic.interfaceName, mapping(entry)))
+            writer.open(nic.interfaceName, depth: 1)
+            writer.open("match", depth: 2)
+            writer.quoted("macaddress", nic.mac.description, depth: 3)
+            writer.quoted("set-name", nic.interfaceName, depth: 2)
+            writer.plain("dhcp4", nic.dhcp4 ? "true" : "false", depth: 2)
+            if nic.dhcp6 { writer.plain("dhcp6", "true", depth: 2) }
+            if nic.dhcpIdentifierMAC { writer.plain("dhcp-identifier", "mac", depth: 2) }
         }
-        return try emit(mapping([("version", plain("2")), ("ethernets", mapping(ethernets))]))
+        return writer.text
     }
 
     static func userData(_ data: UserData) throws(SandboxError) -> String {
