@@ -115,14 +115,16 @@ struct CloneNetworkingE2ETests {
         let createToIP = clock.now - start
         let latency = await probe.finish(libraryKnewAt: knownAt.withLock { $0 } ?? clock.now)
         let agent = GuestAgentClient(domains: connection, domain: sandbox.name.value)
-        let uptimeAtLease = try await poll(timeout: .seconds(120)) { () async throws -> Double? in
+        // The agent starts late in an emulated boot, later still on a loaded machine.
+        let uptimeAtLease = try await poll(timeout: .seconds(300)) { () async throws -> Double? in
             guard let data = (try? await agent.readFile("/proc/uptime")) ?? nil else { return nil }
             let text = String(decoding: data, as: UTF8.self)
             let readAt = clock.now
             guard let uptime = Double(text.split(separator: " ").first ?? "") else { return nil }
             return uptime - (readAt - start - createToIP).seconds
         }
-        #expect(try await agent.hostname() == sandbox.name.value)
+        let hostname = try await poll(timeout: .seconds(60)) { (try? await agent.hostname()) ?? nil }
+        #expect(hostname == sandbox.name.value)
         if kind == "single" { try await expectCloudInitSucceeded(agent: agent, sandbox: sandbox) }
         await ResultsFile.shared.append(
             E2EResult(
