@@ -377,7 +377,7 @@ public actor LibvirtConnection: DomainManager {
     // MARK: - Internals
 
     /// The open connection, or `.libvirt` when it has been closed.
-    private func open(_ action: @autoclosure () -> String) throws(SandboxError) -> OpaquePointer {
+    func open(_ action: @autoclosure () -> String) throws(SandboxError) -> OpaquePointer {
         assert(executor.isCurrentThread, "libvirt called off the connection's thread")
         guard let handle else {
             throw SandboxError(.libvirt, "could not \(action()): the connection to \(uri) is closed")
