@@ -185,7 +185,7 @@ import Testing
             _ = try host.folder.write("not a folder", to: "plain")
             return try await host.makeBase(diskPath: host.folder.file("plain/disk.img"))
         },
-        .base("base disk is a folder", .invalidBase, "") { host in
+        .base("base disk is a folder", .io, "is a directory") { host in
             try FileManager.default.createDirectory(
                 atPath: host.folder.file("dir.img"), withIntermediateDirectories: false)
             return try await host.makeBase(diskPath: host.folder.file("dir.img"))
@@ -224,7 +224,8 @@ import Testing
         let host = try await TestHost.make()
         defer { host.folder.remove() }
         let (manager, request, bases) = try await badCase.make(host)
-        let before = try await HostSnapshot.take(folder: host.folder.path, connection: host.connection)
+        let names = request.name.map { [$0.value] } ?? []
+        let before = try await HostSnapshot.take(folder: host.folder.path, manager: manager, names: names)
         do {
             let sandbox = try await manager.create(request)
             Issue.record("\(badCase.label): expected \(badCase.code), made \(sandbox.name)")
@@ -234,7 +235,7 @@ import Testing
             #expect(error.message.contains(badCase.phrase), "\(badCase.label): \(error.message)")
             #expect(!error.message.isEmpty && !error.message.contains("\n"), "\(badCase.label): \(error.message)")
         }
-        let after = try await HostSnapshot.take(folder: host.folder.path, connection: host.connection)
+        let after = try await HostSnapshot.take(folder: host.folder.path, manager: manager, names: names)
         #expect(after == before, "\(badCase.label) left something")
         #expect(!FileManager.default.fileExists(atPath: host.jobsRoot), "\(badCase.label) made the jobs folder")
         await host.cleanUp(bases: bases)

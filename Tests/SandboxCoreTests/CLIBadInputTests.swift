@@ -39,7 +39,7 @@ import Testing
             create(["--base", "a<b>'&\""], "not_found"),
             create(["--base", "test"], "invalid_base"),
             create(["--base", "test", "--timeout", "soon"]),
-            create(["--base", "test", "--timeout", "-5s"]),
+            create(["--base", "test", "--timeout=-5s"]),
             create(["--base", "test"], environment: ["IP_DISCOVERY_TIMEOUT": "ninety"]),
             create(["--base", "test"], environment: ["IP_DISCOVERY_TIMEOUT": "0s"]),
             create(["--base", "test"], environment: ["IP_DISCOVERY_TIMEOUT": "-1m"]),
@@ -61,7 +61,7 @@ import Testing
         + ["a: b", "#x", "- x", "'q'", "{a}", "a\nb", "x-", String(repeating: "h", count: 64)]
         .map {
             Case(
-                arguments: ["seed", "--name", "sbx-cli", "--mac", "52:54:00:01:02:03", "--hostname", $0],
+                arguments: ["seed", "--name", "sbx-cli", "--mac", "52:54:00:01:02:03", "--hostname=" + $0],
                 code: "invalid_argument")
         }
 

@@ -71,7 +71,7 @@ struct SmallFileSystem {
         try FileManager.default.createDirectory(atPath: fs.path + "/jobs", withIntermediateDirectories: false)
         try fs.fill(leaving: leaveForSeed ? try Self.overlayFootprint() + 8192 : 0)
         let manager = host.manager(jobsRoot: fs.path + "/jobs")
-        let before = try await HostSnapshot.take(folder: fs.path, connection: host.connection)
+        let before = try await HostSnapshot.take(folder: fs.path, manager: manager, names: ["sbx-full"])
         do {
             _ = try await manager.create(
                 SandboxRequest(baseVM: base, name: try SandboxName("sbx-full"), autoStart: false))
@@ -82,7 +82,7 @@ struct SmallFileSystem {
             #expect(error.message.contains("No space left on device"), "\(error)")
             #expect(error.underlying?.code == Int(ENOSPC), "\(error)")
         }
-        let after = try await HostSnapshot.take(folder: fs.path, connection: host.connection)
+        let after = try await HostSnapshot.take(folder: fs.path, manager: manager, names: ["sbx-full"])
         #expect(after == before, "\(after)")
         #expect(try await host.connection.domain(named: "sbx-full") == nil)
     }

@@ -88,10 +88,10 @@ import Yams
         var random = SeededRandom(seed: Self.seed &+ 1)
         for index in 0..<300 {
             let name = Self.sandboxName(&random)
-            let hostname: Hostname =
-                index < Self.yamlTraps.count
-                ? try Hostname(Self.yamlTraps[index])
-                : try Hostname(
+            let trap = index < Self.yamlTraps.count ? try? Hostname(Self.yamlTraps[index]) : nil
+            let hostname =
+                try trap
+                ?? Hostname(
                     "h" + random.string(from: Array("abcdefghijklmnopqrstuvwxyz0123456789-"), lengths: 0...61) + "z")
             let instanceID =
                 index < Self.yamlTraps.count

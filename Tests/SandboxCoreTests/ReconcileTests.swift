@@ -44,7 +44,8 @@ import Testing
         let host = try await TestHost.make()
         let base = try await host.makeBase()
         defer { Task { await host.cleanUp(bases: [base]) } }
-        let before = try await HostSnapshot.take(folder: host.folder.path, connection: host.connection)
+        let name = try SandboxName("sbx-killed-\(stage.rawValue)")
+        let before = try await HostSnapshot.take(folder: host.folder.path, manager: host.manager(), names: [name.value])
         let dead = try Self.deadPID()
         let creating = host.manager()
         let latch = StageLatch()
@@ -58,7 +59,6 @@ import Testing
             latch.signal()
             try? await Task.sleep(for: .seconds(3600))
         }
-        let name = try SandboxName("sbx-killed-\(stage.rawValue)")
         let stuck = Task { try await creating.create(SandboxRequest(baseVM: base, name: name, autoStart: false)) }
         await latch.wait()
 
@@ -66,7 +66,7 @@ import Testing
         #expect(report.removedJobFolders == [host.jobsRoot + "/" + name.value], "\(report)")
         #expect(report.removedDomains == (stage == .defined ? [name.value] : []), "\(report)")
         #expect(report.failures.isEmpty)
-        let after = try await HostSnapshot.take(folder: host.folder.path, connection: host.connection)
+        let after = try await HostSnapshot.take(folder: host.folder.path, manager: host.manager(), names: [name.value])
         #expect(after.files == before.files + ["jobs"], "\(after)")
         #expect(try await host.connection.domain(named: name.value) == nil)
         // A second run finds nothing.

@@ -133,7 +133,10 @@ public actor SandboxManager {
             CreationRecord.remove(in: made.jobDirectory)
             return sandbox
         } catch {
-            logger.warning("create failed, rolling back", metadata: ["sandbox": "\(name)", "error": "\(error)"])
+            // Failing before anything was made is the caller's to report; a rollback is worth a warning.
+            logger.log(
+                level: made.madeJobDirectory ? .warning : .debug, "create failed, rolling back",
+                metadata: ["sandbox": "\(name)", "error": "\(error)"])
             await rollBack(made, name: name)
             throw error
         }
