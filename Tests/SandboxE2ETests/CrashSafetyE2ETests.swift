@@ -19,7 +19,7 @@ struct CrashSafetyE2ETests {
     }()
 
     /// Kills per stage.
-    static let rounds = 3
+    static let rounds = 5
 
     /// The process's state letter from `/proc/PID/stat` (`T` once stopped).
     static func state(of pid: Int32) -> Character? {
@@ -118,7 +118,13 @@ struct CrashSafetyE2ETests {
             }
         }
         #expect(kills == SandboxManager.CreateStage.allCases.count * Self.rounds)
-        print("crash safety: \(kills) creates killed, every one reconciled to nothing")
+        let cleanTraffic = try await connection.networkFilterExists(named: "clean-traffic")
+        await ResultsFile.shared.append(
+            E2EResult(
+                flavour: flavour, sandbox: "crash-*", kind: "crash-safety",
+                note:
+                    "\(kills) creates killed with SIGKILL (job-folder, overlay, seed, defined), reconciled to nothing; "
+                    + "clean-traffic filter on the connection: \(cleanTraffic)"))
 
         // A create that finishes is complete: reconcile keeps it.
         let whole = try run([
