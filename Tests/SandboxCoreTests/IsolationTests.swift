@@ -59,6 +59,19 @@ import Testing
         #expect(throws: SandboxError.self) { try DomainXMLRenderer().render(bad) }
     }
 
+    @Test(.enabled(if: ExternalTool.exists("/usr/bin/virt-xml-validate"))) func libvirtSchemaAcceptsTheFilter() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let spec = DomainSpec(
+            name: try SandboxName("sbx-filter"), disk: .init(path: "/d.qcow2"), seedISOPath: "/s.iso",
+            nic: .init(
+                source: .network("default"), mac: try MACAddress(parsing: "52:54:00:00:00:01"), filter: "clean-traffic")
+        )
+        let path = try folder.write(try DomainXMLRenderer().render(spec), to: "domain.xml")
+        let result = try ExternalTool.run("/usr/bin/virt-xml-validate", [path, "domain"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    }
+
     /// `clean-traffic` by default when the connection has it; none when it does not or when asked.
     @Test(
         arguments: [
