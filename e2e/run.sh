@@ -32,6 +32,7 @@ export SANDBOX_E2E_URI="$uri"
 export SANDBOX_E2E_IMAGES="$images"
 export SANDBOX_E2E_NETWORK=sandbox-e2e
 export SANDBOX_E2E_WORKDIR="$work"
+export SANDBOX_E2E_STATE="$state"
 export SANDBOX_E2E_RESULTS=${SANDBOX_E2E_RESULTS:-$root/.build/e2e-results.jsonl}
 rm -f "$SANDBOX_E2E_RESULTS"
 swift build --build-tests

@@ -14,6 +14,8 @@ struct E2EEnvironment: Sendable {
     var workDirectory: String
     /// JSON lines with per-sandbox timings, for the benchmarks.
     var resultsPath: String?
+    /// The private libvirtd's state folder (for `e2e/libvirtd-netns.sh restart-daemon`).
+    var stateDirectory: String?
 
     static let current: E2EEnvironment? = {
         let environment = ProcessInfo.processInfo.environment
@@ -26,7 +28,7 @@ struct E2EEnvironment: Sendable {
         return E2EEnvironment(
             uri: uri, images: images, network: environment["SANDBOX_E2E_NETWORK"] ?? "sandbox-e2e",
             workDirectory: environment["SANDBOX_E2E_WORKDIR"] ?? "/var/tmp/sandboxcore-e2e-work",
-            resultsPath: environment["SANDBOX_E2E_RESULTS"])
+            resultsPath: environment["SANDBOX_E2E_RESULTS"], stateDirectory: environment["SANDBOX_E2E_STATE"])
     }()
 
     static var enabled: Bool { current != nil }
