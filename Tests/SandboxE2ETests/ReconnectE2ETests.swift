@@ -10,6 +10,26 @@ struct ReconnectE2ETests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("e2e/libvirtd-netns.sh").path
 
+    /// Runs a command to completion on a thread of its own and returns its exit status.
+    /// (Foundation's `Process.waitUntilExit()` can miss the end of a child that started a daemon.)
+    static func run(_ arguments: [String]) async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                var pid: pid_t = 0
+                var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+                defer { for pointer in argv { free(pointer) } }
+                guard posix_spawn(&pid, arguments[0], nil, nil, &argv, environ) == 0 else {
+                    continuation.resume(returning: -1)
+                    return
+                }
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                continuation.resume(returning: (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+            }
+            thread.start()
+        }
+    }
+
     @Test(.enabled(if: E2EEnvironment.current?.stateDirectory != nil))
     func aCreateWaitingForItsIPSurvivesALibvirtdRestart() async throws {
         let environment = try #require(E2EEnvironment.current)
@@ -49,12 +69,8 @@ struct ReconnectE2ETests {
         }
         #expect(running == true)
         try await Task.sleep(for: .seconds(3))
-        let restart = Process()
-        restart.executableURL = URL(fileURLWithPath: Self.script)
-        restart.arguments = ["restart-daemon", state]
-        try restart.run()
-        restart.waitUntilExit()
-        #expect(restart.terminationStatus == 0, "libvirtd did not restart")
+        let status = await Self.run(["/bin/bash", Self.script, "restart-daemon", state])
+        #expect(status == 0, "libvirtd did not restart")
 
         let sandbox = try await create.value
         #expect(sandbox.ipAddress != nil)
