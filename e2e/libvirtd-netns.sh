@@ -6,6 +6,8 @@
 #   e2e/libvirtd-netns.sh status STATE_DIR   # exit 0 iff daemon answers
 #   e2e/libvirtd-netns.sh uri    STATE_DIR   # print the libvirt URI
 #   e2e/libvirtd-netns.sh exec   STATE_DIR CMD...   # run CMD inside the netns
+#   e2e/libvirtd-netns.sh restart-daemon STATE_DIR  # stop libvirtd (SIGTERM) and start it again in
+#                                                    the same namespaces; guests keep running
 #                                                     (to reach guests)
 #
 # Safety design:
@@ -234,7 +236,24 @@ do_status() {
     return $rc
 }
 
+do_restart_daemon() {
+    local p v i
+    p=$(pid_alive "$S/libvirtd.pid") || { log "libvirtd is not running"; return 1; }
+    # virtlogd lives on in the private mount and network namespaces: start the new libvirtd there.
+    v=$(pid_alive "$S/virtlogd.pid") || { log "virtlogd is not running"; return 1; }
+    kill_pid_wait "$p"
+    rm -f "$S/libvirtd.pid"
+    nsenter -t "$v" -m -n -- libvirtd --daemon --pid-file "$S/libvirtd.pid" --config /etc/libvirt/libvirtd.conf
+    for i in $(seq 1 60); do
+        daemon_answers && { log "libvirtd restarted: pid $(cat "$S/libvirtd.pid") (was $p)"; return 0; }
+        sleep 0.5
+    done
+    log "libvirtd did not answer after the restart; see $S/log/libvirtd.log"
+    return 1
+}
+
 case "$CMD" in
+    restart-daemon) do_restart_daemon ;;
     start)  do_start ;;
     stop)   do_stop ;;
     status) do_status ;;

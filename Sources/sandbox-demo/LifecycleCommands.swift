@@ -62,10 +62,16 @@ struct CreateCommand: AsyncParsableCommand {
         let sandboxName = try name.map { text in try checked { () throws(SandboxError) in try SandboxName(text) } }
         let ipTimeout = try timeout.map { text in try checked { () throws(SandboxError) in try GoDuration.parse(text) }
         }
+        let stopAt = try stopStage()
         let (libvirt, manager) = try await connection.manager()
         defer { Task { await libvirt.close() } }
         let display = (progress ?? ProgressDisplay.stderrIsTerminal) ? ProgressDisplay() : nil
         defer { display?.finish() }
+        if let stopAt {
+            await manager.setCreateStageObserver { stage, _ in
+                if stage == stopAt { _ = raise(SIGSTOP) }
+            }
+        }
         let sandbox = try await manager.create(
             SandboxRequest(
                 baseVM: base, name: sandboxName, memoryMiB: memoryMib, vcpus: vcpus, autoStart: !noStart,
@@ -80,6 +86,17 @@ struct CreateCommand: AsyncParsableCommand {
             )
         }
     }
+}
+
+/// `SANDBOX_DEMO_STOP_AT=<stage>` (job-folder, overlay, seed, defined) makes `create` stop itself
+/// (SIGSTOP) once that stage is done: crash-safety tests then kill it there.
+func stopStage() throws -> SandboxManager.Checkpoint? {
+    guard let text = ProcessInfo.processInfo.environment["SANDBOX_DEMO_STOP_AT"] else { return nil }
+    guard let stage = SandboxManager.Checkpoint(rawValue: text) else {
+        let known = SandboxManager.Checkpoint.allCases.map(\.rawValue).joined(separator: ", ")
+        throw CLIError("SANDBOX_DEMO_STOP_AT=\(text) is not a stage (\(known))")
+    }
+    return stage
 }
 
 struct DestroyCommand: AsyncParsableCommand {

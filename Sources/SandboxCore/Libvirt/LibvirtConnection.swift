@@ -21,6 +21,8 @@ public actor LibvirtConnection: DomainManager {
     // nonisolated(unsafe) only so deinit may hand it to the connection thread; all other access is isolated.
     private nonisolated(unsafe) var handle: OpaquePointer?
     private var eventCallbackID: Int32?
+    /// The daemon went away (restart, crash) and reconnecting has not succeeded yet.
+    private var connectionLost = false
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
@@ -347,20 +349,7 @@ public actor LibvirtConnection: DomainManager {
 
     public func lifecycleEvents() throws(SandboxError) -> AsyncStream<DomainLifecycleEvent> {
         let connection = try open("subscribe to domain lifecycle events")
-        if eventCallbackID == nil {
-            let context = Unmanaged.passRetained(events).toOpaque()
-            let id = virConnectDomainEventRegisterAny(
-                connection, nil, Int32(VIR_DOMAIN_EVENT_ID_LIFECYCLE.rawValue),
-                sandbox_vir_domain_event_callback(lifecycleEventCallback), context, releaseLifecycleEventHub)
-            guard id >= 0 else {
-                // libvirt does not call the free callback when registration fails.
-                Unmanaged<LifecycleEventHub>.fromOpaque(context).release()
-                throw LibvirtError.last(
-                    operation: "virConnectDomainEventRegisterAny", "subscribe to domain lifecycle events")
-            }
-            eventCallbackID = id
-            logger.debug("registered lifecycle event callback", metadata: ["callback": "\(id)"])
-        }
+        if eventCallbackID == nil { try registerEventCallback(connection) }
         let (stream, continuation) = AsyncStream.makeStream(
             of: DomainLifecycleEvent.self, bufferingPolicy: .bufferingNewest(Self.eventBufferSize))
         let id = events.add(continuation)
@@ -377,12 +366,62 @@ public actor LibvirtConnection: DomainManager {
     // MARK: - Internals
 
     /// The open connection, or `.libvirt` when it has been closed.
-    private func open(_ action: @autoclosure () -> String) throws(SandboxError) -> OpaquePointer {
+    ///
+    /// When the daemon went away (a restart, a crash: keepalive or the socket's end marks the
+    /// connection dead), the URI is opened again and lifecycle events are subscribed again, so
+    /// callers (such as a create waiting for an IP) carry on; events while it was away are lost.
+    func open(_ action: @autoclosure () -> String) throws(SandboxError) -> OpaquePointer {
         assert(executor.isCurrentThread, "libvirt called off the connection's thread")
-        guard let handle else {
+        if let handle, virConnectIsAlive(handle) != 0 { return handle }
+        guard handle != nil || connectionLost else {
             throw SandboxError(.libvirt, "could not \(action()): the connection to \(uri) is closed")
         }
-        return handle
+        return try reconnect(action())
+    }
+
+    private func reconnect(_ action: String) throws(SandboxError) -> OpaquePointer {
+        if let dead = handle {
+            logger.warning("libvirt connection lost; reconnecting", metadata: ["uri": "\(uri)"])
+            if let id = eventCallbackID { _ = virConnectDomainEventDeregisterAny(dead, id) }
+            eventCallbackID = nil
+            _ = virConnectClose(dead)
+            virResetLastError()
+            handle = nil
+            connectionLost = true
+        }
+        guard let fresh = virConnectOpen(uri) else {
+            let error = LibvirtError.last(operation: "virConnectOpen", "reconnect to \(uri)")
+            throw SandboxError(
+                .libvirt, "could not \(action): the connection to \(uri) was lost and \(error.message)",
+                underlying: error.underlying)
+        }
+        handle = fresh
+        connectionLost = false
+        if !uri.hasPrefix("test:") { enableKeepAlive() }
+        if !events.isEmpty {
+            do {
+                try registerEventCallback(fresh)
+            } catch {
+                logger.warning("could not resubscribe to lifecycle events", metadata: ["error": "\(error)"])
+            }
+        }
+        logger.info("reconnected to libvirt", metadata: ["uri": "\(uri)"])
+        return fresh
+    }
+
+    private func registerEventCallback(_ connection: OpaquePointer) throws(SandboxError) {
+        let context = Unmanaged.passRetained(events).toOpaque()
+        let id = virConnectDomainEventRegisterAny(
+            connection, nil, Int32(VIR_DOMAIN_EVENT_ID_LIFECYCLE.rawValue),
+            sandbox_vir_domain_event_callback(lifecycleEventCallback), context, releaseLifecycleEventHub)
+        guard id >= 0 else {
+            // libvirt does not call the free callback when registration fails.
+            Unmanaged<LifecycleEventHub>.fromOpaque(context).release()
+            throw LibvirtError.last(
+                operation: "virConnectDomainEventRegisterAny", "subscribe to domain lifecycle events")
+        }
+        eventCallbackID = id
+        logger.debug("registered lifecycle event callback", metadata: ["callback": "\(id)"])
     }
 
     /// Looks up the domain called `name`, runs `body` with it and frees it.
@@ -429,6 +468,7 @@ public actor LibvirtConnection: DomainManager {
     }
 
     private func closeHandle() {
+        connectionLost = false
         guard let handle else { return }
         if let id = eventCallbackID {
             eventCallbackID = nil

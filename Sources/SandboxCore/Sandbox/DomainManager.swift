@@ -65,9 +65,16 @@ public protocol DomainManager: Sendable {
     /// Each call returns a new stream; events are delivered to every live stream. A stream ends when
     /// the connection is closed; cancelling the consuming task or dropping the stream unsubscribes.
     func lifecycleEvents() async throws(SandboxError) -> AsyncStream<DomainLifecycleEvent>
+
+    /// Whether the connection has the network filter `name` (such as `clean-traffic`). A driver
+    /// without network filters answers `false`.
+    func networkFilterExists(named name: String) async throws(SandboxError) -> Bool
 }
 
 extension DomainManager {
+    /// No network filters: what a manager without filter support (a fake) answers.
+    public func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
+
     /// The domain's XML description without security-sensitive data.
     public func domainXML(named name: String, inactive: Bool) async throws(SandboxError) -> String {
         try await domainXML(named: name, inactive: inactive, secure: false)

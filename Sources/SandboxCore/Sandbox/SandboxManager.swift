@@ -30,6 +30,13 @@ public actor SandboxManager {
         public var discoveryTimeout: DiscoveryTimeout
         /// Where addresses are looked up, in order.
         public var discoverySources: [DiscoverySource]
+        /// The network filter put on each sandbox's NIC (default: `clean-traffic` when the
+        /// connection has it).
+        public var networkFilter: NetworkFilterPolicy
+        /// The mode of each job folder (default 0o700: only the owner reads overlays, seeds and
+        /// console logs). When QEMU runs as another user than the library (`qemu:///system` with
+        /// `user = "libvirt-qemu"`), use 0o711 so it can reach the files libvirt hands it.
+        public var jobFolderPermissions: UInt16
 
         public init(
             jobsRoot: String, owner: String = "sandboxcore",
@@ -37,8 +44,11 @@ public actor SandboxManager {
             seedTimestamp: Int64 = CloudInitSeedBuilder.defaultTimestamp,
             gracefulShutdownTimeout: Duration = .seconds(10),
             discoveryTimeout: DiscoveryTimeout = DiscoveryTimeout(),
-            discoverySources: [DiscoverySource] = DiscoverySource.defaultOrder
+            discoverySources: [DiscoverySource] = DiscoverySource.defaultOrder,
+            networkFilter: NetworkFilterPolicy = .cleanTrafficIfAvailable, jobFolderPermissions: UInt16 = 0o700
         ) {
+            self.networkFilter = networkFilter
+            self.jobFolderPermissions = jobFolderPermissions
             self.discoveryTimeout = discoveryTimeout
             self.discoverySources = discoverySources
             self.gracefulShutdownTimeout = gracefulShutdownTimeout
@@ -65,12 +75,15 @@ public actor SandboxManager {
     public nonisolated let leaseWatcher: LeaseWatcher
     /// Sandboxes whose finished cloud-init has been counted in ``metrics``.
     var cloudInitCounted: Set<String> = []
-    private var pendingNames: Set<String> = []
+    /// Names of creates in flight in this manager.
+    var pendingNames: Set<String> = []
     private var pendingMACs: Set<MACAddress> = []
     /// MAC addresses of the connection's domains, by domain UUID.
     private var macsByDomain: [String: Set<MACAddress>] = [:]
     /// Writes the seed ISO and its plain files; replaceable by tests to inject failures.
     var seedWriter: @Sendable (CloudInitSeed, String, String) throws(SandboxError) -> Void
+    /// Called after each stage of a create (see ``setCreateStageObserver(_:)``).
+    var stageObserver: (@Sendable (Checkpoint, SandboxName) async -> Void)?
 
     public init(
         domains: any DomainManager, configuration: Configuration,
@@ -117,6 +130,7 @@ public actor SandboxManager {
     {
         try ValueChecks.absolutePath(configuration.jobsRoot, what: "jobs folder")
         try ValueChecks.token(configuration.owner, what: "owner")
+        try checkHardeningConfiguration()
         if let memory = request.memoryMiB, !(1...DomainSpec.maxMemoryMiB).contains(memory) {
             throw .invalid("memory must be 1…\(DomainSpec.maxMemoryMiB) MiB, not \(memory)")
         }
@@ -143,9 +157,13 @@ public actor SandboxManager {
             defer { reservedMAC = made.mac }
             let sandbox = try await build(name: name, request: request, made: &made, progress: progress)
             try Self.checkCancellation(stage: "after start")
+            CreationRecord.remove(in: made.jobDirectory)
             return sandbox
         } catch {
-            logger.warning("create failed, rolling back", metadata: ["sandbox": "\(name)", "error": "\(error)"])
+            // Failing before anything was made is the caller's to report; a rollback is worth a warning.
+            logger.log(
+                level: made.madeJobDirectory ? .warning : .debug, "create failed, rolling back",
+                metadata: ["sandbox": "\(name)", "error": "\(error)"])
             await rollBack(made, name: name)
             throw error
         }
@@ -199,18 +217,23 @@ public actor SandboxManager {
         try Self.checkCancellation(stage: "base inspected")
         stage(.base)
 
+        let filter = try await networkFilterName()
         let mac = try await reserveMAC()
         made.mac = mac
 
         // The job folder: mkdir is the cross-process lock on the name.
         try makeJobDirectory(made.jobDirectory, name: name)
         made.madeJobDirectory = true
+        // Ownership is on disk before anything else is made; reconcile() finds what a killed create left.
+        try CreationRecord.current(owner: configuration.owner).write(in: made.jobDirectory)
+        await stageObserver?(.jobFolder, name)
         let overlayPath = made.jobDirectory + "/" + JobFile.overlay
         let seedPath = made.jobDirectory + "/" + JobFile.seed
         let consolePath = made.jobDirectory + "/" + JobFile.console
         try Qcow2Overlay.create(at: overlayPath, backing: backing)
         try Self.checkCancellation(stage: "overlay")
         stage(.overlay)
+        await stageObserver?(.overlay, name)
 
         // The sandbox's own seed; never the base's.
         let seed = try CloudInitSeed(sandbox: name, mac: mac, hostname: request.hostname, userData: request.userData)
@@ -222,6 +245,7 @@ public actor SandboxManager {
         }
         try Self.checkCancellation(stage: "seed")
         stage(.seed)
+        await stageObserver?(.seed, name)
 
         let createdAt = Int64(Date().timeIntervalSince1970)
         let virtType = request.virtType ?? DomainSpec.VirtType(rawValue: base.virtType) ?? .qemu
@@ -230,7 +254,9 @@ public actor SandboxManager {
             vcpus: request.vcpus ?? base.vcpus,
             virtType: virtType, arch: base.arch, machine: base.machine, boot: base.boot,
             disk: .init(path: overlayPath, format: .qcow2), seedISOPath: seedPath,
-            nic: .init(source: request.network ?? base.nicSource ?? configuration.defaultNetwork, mac: mac),
+            nic: .init(
+                source: request.network ?? base.nicSource ?? configuration.defaultNetwork, mac: mac,
+                filter: filter),
             serialLogPath: consolePath, emulator: base.emulator,
             metadata: SandboxMetadata(
                 owner: configuration.owner, baseVM: request.baseVM, createdAt: createdAt, agentID: request.agentID,
@@ -243,6 +269,7 @@ public actor SandboxManager {
         try Self.checkCancellation(stage: "define")
         stage(.define)
         metrics.prepared(in: clock.now - start)
+        await stageObserver?(.defined, name)
 
         var state = summary.state
         var address: String?
@@ -375,9 +402,16 @@ public actor SandboxManager {
         if mkdir(configuration.jobsRoot, 0o711) != 0, errno != EEXIST {
             throw AtomicFile.errnoError("mkdir", path: configuration.jobsRoot)
         }
-        guard mkdir(path, 0o711) == 0 else {
+        let mode = mode_t(configuration.jobFolderPermissions)
+        guard mkdir(path, mode) == 0 else {
             if errno == EEXIST { throw Self.nameTaken(name) }
             throw AtomicFile.errnoError("mkdir", path: path)
+        }
+        // Exactly this mode, whatever the umask.
+        guard chmod(path, mode) == 0 else {
+            let error = AtomicFile.errnoError("chmod", path: path)
+            _ = rmdir(path)
+            throw error
         }
     }
 

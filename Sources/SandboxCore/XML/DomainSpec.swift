@@ -88,10 +88,14 @@ public struct DomainSpec: Sendable, Hashable, Codable {
         public var mac: MACAddress
         /// The device model; `virtio` unless there is a reason.
         public var model: String
-        public init(source: Source, mac: MACAddress, model: String = "virtio") {
+        /// A libvirt network filter applied to the NIC (`<filterref>`), such as `clean-traffic`,
+        /// which stops the guest from spoofing MAC or IP addresses; nil for none.
+        public var filter: String?
+        public init(source: Source, mac: MACAddress, model: String = "virtio", filter: String? = nil) {
             self.source = source
             self.mac = mac
             self.model = model
+            self.filter = filter
         }
     }
 
@@ -147,6 +151,7 @@ public struct DomainSpec: Sendable, Hashable, Codable {
         if let seedISOPath { try ValueChecks.absolutePath(seedISOPath, what: "seed ISO path") }
         try nic.source.validate()
         try ValueChecks.token(nic.model, what: "NIC model")
+        if let filter = nic.filter { try ValueChecks.token(filter, what: "network filter") }
         if let serialLogPath { try ValueChecks.absolutePath(serialLogPath, what: "serial log path") }
         if let emulator { try ValueChecks.absolutePath(emulator, what: "emulator path") }
         try metadata?.validate()

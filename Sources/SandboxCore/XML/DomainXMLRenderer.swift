@@ -138,13 +138,12 @@ public struct DomainXMLRenderer: Sendable {
             kind = "bridge"
             source = XMLTree("source", [("bridge", name)])
         }
-        devices.append(
-            XMLTree(
-                "interface", [("type", kind)],
-                children: [
-                    XMLTree("mac", [("address", spec.nic.mac.description)]), source,
-                    XMLTree("model", [("type", spec.nic.model)]),
-                ]))
+        var nic = [
+            XMLTree("mac", [("address", spec.nic.mac.description)]), source,
+            XMLTree("model", [("type", spec.nic.model)]),
+        ]
+        if let filter = spec.nic.filter { nic.append(XMLTree("filterref", [("filter", filter)])) }
+        devices.append(XMLTree("interface", [("type", kind)], children: nic))
         var serial = [XMLTree("target", [("port", "0")])]
         if let log = spec.serialLogPath { serial.insert(XMLTree("log", [("file", log), ("append", "off")]), at: 0) }
         devices.append(XMLTree("serial", [("type", "pty")], children: serial))

@@ -11,10 +11,15 @@ enum ExternalTool {
     static func exists(_ path: String) -> Bool { FileManager.default.isExecutableFile(atPath: path) }
 
     @discardableResult
-    static func run(_ path: String, _ arguments: [String], stdin: String? = nil) throws -> Result {
+    static func run(_ path: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil)
+        throws -> Result
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

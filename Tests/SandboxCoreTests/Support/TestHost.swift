@@ -15,17 +15,23 @@ struct TestHost {
         TestHost(connection: try await LibvirtConnection(uri: "test:///default"), folder: try TemporaryFolder())
     }
 
-    func manager(domains: (any DomainManager)? = nil, owner: String? = nil) -> SandboxManager {
+    func manager(domains: (any DomainManager)? = nil, owner: String? = nil, jobsRoot: String? = nil)
+        -> SandboxManager
+    {
         SandboxManager(
-            domains: domains ?? connection, configuration: .init(jobsRoot: jobsRoot, owner: owner ?? self.owner))
+            domains: domains ?? connection,
+            configuration: .init(jobsRoot: jobsRoot ?? self.jobsRoot, owner: owner ?? self.owner))
     }
 
     /// Defines a shut-off base VM whose disk is a real 16 MiB raw file.
-    func makeBase(cdrom: String? = nil, diskFormat: String = "raw") async throws -> String {
+    /// `diskPath` points the base at a disk of the test's making instead (nothing is created there).
+    func makeBase(cdrom: String? = nil, diskFormat: String = "raw", diskPath: String? = nil) async throws -> String {
         let name = "base-" + UUID().uuidString.prefix(8).lowercased()
-        let disk = folder.file("\(name).img")
-        _ = FileManager.default.createFile(atPath: disk, contents: nil)
-        truncate(disk, 16 << 20)
+        let disk = diskPath ?? folder.file("\(name).img")
+        if diskPath == nil {
+            _ = FileManager.default.createFile(atPath: disk, contents: nil)
+            truncate(disk, 16 << 20)
+        }
         let cd =
             cdrom.map {
                 """
@@ -73,8 +79,14 @@ final class FaultyDomainManager: DomainManager, @unchecked Sendable {
     let failDefine: Bool
     let failStart: Bool
     let defineDelay: Duration?
+    /// The network filters this manager claims to have.
+    let networkFilters: Set<String>
 
-    init(_ inner: any DomainManager, failDefine: Bool = false, failStart: Bool = false, defineDelay: Duration? = nil) {
+    init(
+        _ inner: any DomainManager, failDefine: Bool = false, failStart: Bool = false, defineDelay: Duration? = nil,
+        networkFilters: Set<String> = []
+    ) {
+        self.networkFilters = networkFilters
         self.inner = inner
         self.failDefine = failDefine
         self.failStart = failStart
@@ -121,4 +133,5 @@ final class FaultyDomainManager: DomainManager, @unchecked Sendable {
     func lifecycleEvents() async throws(SandboxError) -> AsyncStream<DomainLifecycleEvent> {
         try await inner.lifecycleEvents()
     }
+    func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { networkFilters.contains(name) }
 }

@@ -1,0 +1,20 @@
+/// SplitMix64: a small, fast, deterministic generator for property tests (same seed, same cases).
+struct SeededRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A string of `length` (random in `lengths`) characters drawn from `alphabet`.
+    mutating func string(from alphabet: [Character], lengths: ClosedRange<Int>) -> String {
+        let count = Int.random(in: lengths, using: &self)
+        return String((0..<count).map { _ in alphabet.randomElement(using: &self)! })
+    }
+}
