@@ -162,3 +162,21 @@ import Testing
         #expect(timeout.duration > .seconds(98 * 6))
     }
 }
+
+/// The create path on `test:///default`: a request's CPU model reaches the sandbox's domain.
+@Suite struct SandboxCPUModelTests {
+    @Test func aRequestedCPUModelReachesTheDomain() async throws {
+        let host = try await TestHost.make()
+        let base = try await host.makeBase()
+        defer { Task { await host.cleanUp(bases: [base]) } }
+        let manager = host.manager()
+        let sandbox = try await manager.create(
+            SandboxRequest(baseVM: base, autoStart: false, cpu: .named("qemu64")))
+        let xml = try await host.connection.domainXML(named: sandbox.name.value, inactive: true)
+        let root = try #require(try XMLDocument(xmlString: xml, options: []).rootElement())
+        #expect(try root.nodes(forXPath: "/domain/cpu/model").first?.stringValue == "qemu64", "\(xml)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.jobDirectory + "/" + SandboxManager.JobFile.nvram))
+        try await manager.destroy(sandbox.name)
+        #expect(!FileManager.default.fileExists(atPath: sandbox.jobDirectory))
+    }
+}
