@@ -25,6 +25,10 @@ PACKAGES=(
     iptables
     # emulator (TCG) + firmware/option ROMs for virtio-net
     qemu-system-x86 qemu-utils seabios ipxe-qemu
+    # emulated arm64 guests (the arm64-netplan flavour): qemu-system-aarch64, AAVMF UEFI
+    # firmware, and qemu-aarch64 user emulation + binfmt-support for debootstrap --arch=arm64
+    # (build-image.sh registers only qemu-aarch64, and only while it needs it)
+    qemu-system-arm qemu-efi-aarch64 qemu-user-static binfmt-support
     # image building / seeds / namespaces
     debootstrap e2fsprogs genisoimage iproute2 util-linux ca-certificates
 )

@@ -22,6 +22,11 @@ struct XMLCommand: ParsableCommand {
     @Option(help: "Initrd for direct kernel boot.") var initrd: String?
     @Option(help: "Kernel command line for direct kernel boot.") var cmdline: String?
     @Option(help: "File the serial console is logged to.") var serialLog: String?
+    @Option(
+        help:
+            "host-passthrough, maximum, max-pauth-impdef (emulated aarch64; taints the domain) or a CPU model; default: host-passthrough under kvm, cortex-a57 for emulated aarch64."
+    )
+    var cpu: String?
 
     func validate() throws {
         if kernel == nil, initrd != nil || cmdline != nil {
@@ -38,12 +43,19 @@ struct XMLCommand: ParsableCommand {
         } else {
             boot = .firmware()
         }
-        let spec = DomainSpec(
+        var spec = DomainSpec(
             name: try checked { () throws(SandboxError) in try SandboxName(name) }, memoryMiB: memoryMib, vcpus: vcpus,
             virtType: virtType, arch: arch, boot: boot, disk: .init(path: absolute(disk)), seedISOPath: absolute(seed),
             nic: .init(
                 source: .network(network), mac: try checked { () throws(SandboxError) in try MACAddress(parsing: mac) }),
             serialLogPath: serialLog.map(absolute))
+        switch cpu {
+        case nil: break
+        case "host-passthrough": spec.cpu = .hostPassthrough
+        case "maximum": spec.cpu = .maximum
+        case "max-pauth-impdef": spec.cpu = .maximumImpdefPointerAuth
+        case let model?: spec.cpu = .named(model)
+        }
         let xml = try checked { () throws(SandboxError) in try DomainXMLRenderer().render(spec) }
         print(xml, terminator: "")
     }

@@ -40,6 +40,10 @@ struct E2EEnvironment: Sendable {
         guard let current else { return ["netplan", "eni"] }
         return ["netplan", "eni"].filter { current.images[$0] != nil }
     }()
+
+    /// The emulated arm64 flavour (``Arm64E2ETests``); its tests run when its image is given.
+    static let arm64Flavour = "arm64-netplan"
+    static var arm64Enabled: Bool { current?.images[arm64Flavour] != nil }
 }
 
 /// One line of the results file.
@@ -56,6 +60,12 @@ struct E2EResult: Codable, Sendable {
     var leaseToLibraryMs: Double?
     /// The same for a `virsh domifaddr --source lease` loop every 2 s started with the create, ms.
     var leaseToVirshLoopMs: Double?
+    /// From the create call to cloud-init reporting done, seconds (as observed through the agent).
+    var cloudInitFinishedSeconds: Double?
+    /// The guest's CPU model and vCPUs, e.g. `cortex-a57 x2`.
+    var cpu: String?
+    /// The host's 1-minute load average when the address was known.
+    var hostLoad: Double?
     var note: String?
 }
 

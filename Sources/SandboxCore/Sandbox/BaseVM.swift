@@ -13,6 +13,13 @@ public struct BaseVM: Sendable, Hashable {
     public var arch: DomainSpec.Architecture
     public var machine: String?
     public var boot: DomainSpec.Boot
+    /// The base's own UEFI variable store (`<nvram>` text), if it declares one. A clone copies the
+    /// `<nvram template>` when there is one, else this file (see ``SandboxManager``).
+    public var nvramPath: String?
+    /// The base's CPU model, inherited by clones: `host-passthrough`, `maximum`, a custom model,
+    /// or `maximum` with `-cpu max,pauth-impdef=on` in `<qemu:commandline>`
+    /// (``DomainSpec/CPUModel/maximumImpdefPointerAuth``). nil when the base has no `<cpu>`.
+    public var cpu: DomainSpec.CPUModel?
     public var memoryMiB: Int
     public var vcpus: Int
     public var nicSource: DomainSpec.NIC.Source?
@@ -79,6 +86,8 @@ public struct BaseVM: Sendable, Hashable {
             boot = .firmware(
                 loader: loader?.isEmpty == false ? loader : nil, nvramTemplate: text("/domain/os/nvram/@template"))
         }
+        nvramPath = text("/domain/os/nvram").flatMap { $0.isEmpty ? nil : $0 }
+        cpu = Self.cpuModel(root)
 
         let memoryValue = Int(text("/domain/memory") ?? "") ?? 1_048_576
         memoryMiB = Self.mebibytes(memoryValue, unit: text("/domain/memory/@unit") ?? "KiB")
@@ -95,6 +104,28 @@ public struct BaseVM: Sendable, Hashable {
         let cdroms = (try? root.nodes(forXPath: "/domain/devices/disk[@device='cdrom']/source/@file")) ?? []
         seedISOPath = cdroms.compactMap(\.stringValue).first
         emulator = text("/domain/devices/emulator")
+    }
+
+    /// The CPU model of a domain, as ``DomainSpec/CPUModel``.
+    static func cpuModel(_ root: XMLElement) -> DomainSpec.CPUModel? {
+        func first(_ xpath: String) -> String? {
+            (try? root.nodes(forXPath: xpath))?.first?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let arguments =
+            ((try? root.nodes(forXPath: "/domain/*[local-name()='commandline']/*[local-name()='arg']/@value"))
+            ?? []).compactMap(\.stringValue)
+        let passesImpdefCPU = zip(arguments, arguments.dropFirst()).contains {
+            $0 == "-cpu" && $1 == DomainSpec.CPUModel.impdefPointerAuthArgument
+        }
+        switch first("/domain/cpu/@mode") {
+        case "host-passthrough": return .hostPassthrough
+        case "maximum": return passesImpdefCPU ? .maximumImpdefPointerAuth : .maximum
+        case "host-model": return nil
+        default:
+            if passesImpdefCPU { return .maximumImpdefPointerAuth }
+            guard let model = first("/domain/cpu/model"), !model.isEmpty else { return nil }
+            return .named(model)
+        }
     }
 
     static func mebibytes(_ value: Int, unit: String) -> Int {

@@ -64,6 +64,8 @@ public actor SandboxManager {
         public static let overlay = "disk.qcow2"
         public static let seed = "cloud-init.iso"
         public static let console = "console.log"
+        /// The UEFI variable store of a sandbox whose base boots through UEFI.
+        public static let nvram = "nvram.fd"
     }
 
     public let domains: any DomainManager
@@ -249,11 +251,13 @@ public actor SandboxManager {
 
         let createdAt = Int64(Date().timeIntervalSince1970)
         let virtType = request.virtType ?? DomainSpec.VirtType(rawValue: base.virtType) ?? .qemu
+        let nvramPath = try Self.prepareNVRAM(base: base, jobDirectory: made.jobDirectory)
         let spec = DomainSpec(
             name: name, uuid: UUID(), memoryMiB: request.memoryMiB ?? base.memoryMiB,
             vcpus: request.vcpus ?? base.vcpus,
-            virtType: virtType, arch: base.arch, machine: base.machine, boot: base.boot,
-            disk: .init(path: overlayPath, format: .qcow2), seedISOPath: seedPath,
+            virtType: virtType, arch: base.arch, machine: base.machine,
+            cpu: request.cpu ?? (virtType.rawValue == base.virtType ? base.cpu : nil), boot: base.boot,
+            nvramPath: nvramPath, disk: .init(path: overlayPath, format: .qcow2), seedISOPath: seedPath,
             nic: .init(
                 source: request.network ?? base.nicSource ?? configuration.defaultNetwork, mac: mac,
                 filter: filter),

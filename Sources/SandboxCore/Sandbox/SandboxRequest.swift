@@ -14,6 +14,10 @@ public struct SandboxRequest: Sendable, Hashable {
     public var network: DomainSpec.NIC.Source?
     /// Overrides the base's domain type (`kvm` or `qemu`).
     public var virtType: DomainSpec.VirtType?
+    /// Overrides the base's CPU model. nil inherits the base's (when the domain type is the base's)
+    /// or else lets ``DomainXMLRenderer`` choose: `cortex-a57` for emulated aarch64. Opt in to
+    /// ``DomainSpec/CPUModel/maximumImpdefPointerAuth`` here or in the base's XML.
+    public var cpu: DomainSpec.CPUModel?
     /// Start the sandbox after defining it.
     public var autoStart: Bool
     /// Wait for the sandbox's IP address before returning (needs `autoStart`). When the wait
@@ -28,8 +32,9 @@ public struct SandboxRequest: Sendable, Hashable {
         baseVM: String, name: SandboxName? = nil, memoryMiB: Int? = nil, vcpus: Int? = nil, hostname: Hostname? = nil,
         userData: UserData = UserData(), network: DomainSpec.NIC.Source? = nil, virtType: DomainSpec.VirtType? = nil,
         autoStart: Bool = true, waitForIP: Bool = false, ipTimeout: Duration? = nil, agentID: String? = nil,
-        ttlSeconds: Int? = nil
+        ttlSeconds: Int? = nil, cpu: DomainSpec.CPUModel? = nil
     ) {
+        self.cpu = cpu
         self.waitForIP = waitForIP
         self.ipTimeout = ipTimeout
         self.baseVM = baseVM
