@@ -128,7 +128,7 @@ import Testing
                 domains: host.connection,
                 configuration: .init(jobsRoot: host.jobsRoot + "-other", owner: "someone-else"))
             let foreign = try await other.create(SandboxRequest(baseVM: host.base, autoStart: false))
-            try await host.application().test(.router) { client in
+            try await host.application().test(.router) { client async throws in
                 #expect(try await client.send(.get, "/v1/sandboxes/\(foreign.name)").status == .notFound)
                 #expect(try await client.send(.delete, "/v1/sandboxes/\(foreign.name)").status == .notFound)
                 #expect(try await client.send(.delete, "/v1/sandboxes/\(host.base)").status == .notFound)

@@ -63,8 +63,9 @@ struct SandboxRoutes: Sendable {
             let summary = try await find(id)
             var state = summary.state
             if state != .running {
-                try await manager.domains.start(named: summary.name)
-                state = try await manager.domains.state(named: summary.name)
+                let domains = await manager.domains
+                try await domains.start(named: summary.name)
+                state = try await domains.state(named: summary.name)
             }
             var started = SandboxResource(summary, mac: await mac(of: summary.name), ip: nil)
             started.state = SandboxResource.stateName(state)

@@ -20,14 +20,15 @@ struct SystemRoutes: Sendable {
 
     /// 200 `{"status": "ok"}` when a libvirt call succeeds, else 503 `{"status": "unavailable"}`.
     func health() async throws -> Response {
-        let uri = (manager.domains as? LibvirtConnection)?.uri
-        do {
-            _ = try await manager.domains.listDomains()
-            return try JSONResponse.make(HealthResponse(status: "ok", libvirtURI: uri, message: nil))
+        let domains = await manager.domains
+        let uri = (domains as? LibvirtConnection)?.uri
+        do throws(SandboxError) {
+            _ = try await domains.listDomains()
         } catch {
             return try JSONResponse.make(
                 HealthResponse(status: "unavailable", libvirtURI: uri, message: error.message),
                 status: .serviceUnavailable)
         }
+        return try JSONResponse.make(HealthResponse(status: "ok", libvirtURI: uri, message: nil))
     }
 }
