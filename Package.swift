@@ -101,7 +101,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SandboxE2ETests",
-            dependencies: ["SandboxCore"]
+            dependencies: [
+                "SandboxCore",
+                "SandboxServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -9,9 +9,11 @@ struct BaseFixture: Sendable {
     let work: String
     let network: String
     let connection: LibvirtConnection
+    /// Appended to the base's name, so suites that run side by side boot bases of their own.
+    var suffix = ""
 
     static func baseName(_ flavour: String) -> String { "e2e-base-\(flavour)" }
-    var baseName: String { Self.baseName(flavour) }
+    var baseName: String { Self.baseName(flavour) + suffix }
     var baseDisk: String { work + "/base.qcow2" }
     var baseSeed: String { work + "/base-seed.iso" }
 
@@ -43,7 +45,10 @@ struct BaseFixture: Sendable {
                 ISOFile(name: "user-data", contents: Array("#cloud-config\n{}\n".utf8)),
             ], timestamp: CloudInitSeedBuilder.defaultTimestamp)
         try AtomicFile.write(iso, to: baseSeed)
-        let mac = try MACAddress(parsing: flavour == "netplan" ? "52:54:00:e2:e0:01" : "52:54:00:e2:e0:02")
+        let mac =
+            suffix.isEmpty
+            ? try MACAddress(parsing: flavour == "netplan" ? "52:54:00:e2:e0:01" : "52:54:00:e2:e0:02")
+            : MACAddress.random()
         _ = try await connection.define(
             xml: try DomainXMLRenderer().render(domainSpec(name: baseName, disk: baseDisk, seed: baseSeed, mac: mac)))
         try await connection.start(named: baseName)

@@ -126,7 +126,7 @@ import Testing
         try await ServerTestHost.with { host in
             let other = SandboxManager(
                 domains: host.connection,
-                configuration: .init(jobsRoot: host.jobsRoot + "-other", owner: "someone-else"))
+                configuration: .init(jobsRoot: host.jobsRoot + "-other", owner: "other-" + host.owner))
             let foreign = try await other.create(SandboxRequest(baseVM: host.base, autoStart: false))
             try await host.application().test(.router) { client async throws in
                 #expect(try await client.send(.get, "/v1/sandboxes/\(foreign.name)").status == .notFound)
