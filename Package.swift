@@ -8,12 +8,17 @@ let package = Package(
         .library(name: "SandboxCore", targets: ["SandboxCore"]),
         .executable(name: "sandbox-demo", targets: ["sandbox-demo"]),
         .executable(name: "sandbox-bench", targets: ["sandbox-bench"]),
+        .library(name: "SandboxServer", targets: ["SandboxServer"]),
+        .executable(name: "sandbox-server", targets: ["sandbox-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -52,6 +57,29 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "SandboxServer",
+            dependencies: [
+                "SandboxCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "sandbox-server",
+            dependencies: [
+                "SandboxServer",
+                "SandboxCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"]
+        ),
         .executableTarget(
             name: "example-seed-iso", dependencies: ["SandboxCore"], path: "Examples/SeedISO", exclude: ["README.md"]),
         .executableTarget(
@@ -62,8 +90,23 @@ let package = Package(
             dependencies: ["SandboxCore", .product(name: "MetricsTestKit", package: "swift-metrics")]
         ),
         .testTarget(
+            name: "SandboxServerTests",
+            dependencies: [
+                "SandboxServer",
+                "SandboxCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .testTarget(
             name: "SandboxE2ETests",
-            dependencies: ["SandboxCore"]
+            dependencies: [
+                "SandboxCore",
+                "SandboxServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -9,9 +9,11 @@ struct BaseFixture: Sendable {
     let work: String
     let network: String
     let connection: LibvirtConnection
+    /// Appended to the base's name, so suites that run side by side boot bases of their own.
+    var suffix = ""
 
     static func baseName(_ flavour: String) -> String { "e2e-base-\(flavour)" }
-    var baseName: String { Self.baseName(flavour) }
+    var baseName: String { Self.baseName(flavour) + suffix }
     var baseDisk: String { work + "/base.qcow2" }
     var baseSeed: String { work + "/base-seed.iso" }
     /// `aarch64` for the `arm64-*` flavours (emulated on an x86_64 host), else `x86_64`.
@@ -51,8 +53,8 @@ struct BaseFixture: Sendable {
                 ISOFile(name: "user-data", contents: Array("#cloud-config\n{}\n".utf8)),
             ], timestamp: CloudInitSeedBuilder.defaultTimestamp)
         try AtomicFile.write(iso, to: baseSeed)
-        let suffix = ["netplan": "01", "eni": "02"][flavour] ?? "03"
-        let mac = try MACAddress(parsing: "52:54:00:e2:e0:" + suffix)
+        let macSuffix = ["netplan": "01", "eni": "02"][flavour] ?? "03"
+        let mac = suffix.isEmpty ? try MACAddress(parsing: "52:54:00:e2:e0:" + macSuffix) : MACAddress.random()
         _ = try await connection.define(
             xml: try DomainXMLRenderer().render(domainSpec(name: baseName, disk: baseDisk, seed: baseSeed, mac: mac)))
         try await connection.start(named: baseName)

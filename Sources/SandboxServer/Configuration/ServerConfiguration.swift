@@ -1,0 +1,114 @@
+import Foundation
+import SandboxCore
+
+/// How the sandbox HTTP service runs: where it listens, which libvirt it talks to, where job
+/// folders go, and how often expired sandboxes are reaped.
+///
+/// A plain value with defaults; safe to share. ``init(environment:)`` reads the variables the
+/// `sandbox-server` executable documents; the library itself never reads the process environment.
+public struct ServerConfiguration: Sendable, Hashable {
+    /// The libvirt URI (`LIBVIRT_URI`).
+    public var libvirtURI: String
+    /// The address to listen on (`SANDBOX_LISTEN`, `HOST:PORT`).
+    public var host: String
+    public var port: Int
+    /// One job folder per sandbox (`SANDBOX_JOBS_DIR`); an absolute path.
+    public var jobsRoot: String
+    /// The libvirt network every sandbox joins (`SANDBOX_NETWORK`); nil keeps the base VM's.
+    public var network: String?
+    /// Written into each sandbox's metadata; the service lists and reaps only its own
+    /// (`SANDBOX_OWNER`).
+    public var owner: String
+    /// The base timeout for IP waits, scaled for emulation (`IP_DISCOVERY_TIMEOUT`).
+    public var discoveryTimeout: DiscoveryTimeout
+    /// How often the janitor looks for sandboxes past their TTL (`SANDBOX_JANITOR_INTERVAL`).
+    public var janitorInterval: Duration
+
+    public static let defaultLibvirtURI = "qemu:///system"
+    public static let defaultListen = "127.0.0.1:8080"
+    public static let defaultJobsRoot = "/var/lib/sandboxcore/jobs"
+    public static let defaultOwner = "sandboxcore"
+    public static let defaultJanitorInterval: Duration = .seconds(5)
+
+    public init(
+        libvirtURI: String = defaultLibvirtURI, host: String = "127.0.0.1", port: Int = 8080,
+        jobsRoot: String = defaultJobsRoot, network: String? = nil, owner: String = defaultOwner,
+        discoveryTimeout: DiscoveryTimeout = DiscoveryTimeout(), janitorInterval: Duration = defaultJanitorInterval
+    ) {
+        self.libvirtURI = libvirtURI
+        self.host = host
+        self.port = port
+        self.jobsRoot = jobsRoot
+        self.network = network
+        self.owner = owner
+        self.discoveryTimeout = discoveryTimeout
+        self.janitorInterval = janitorInterval
+    }
+
+    /// The environment variables ``init(environment:)`` reads.
+    public enum Variable {
+        public static let libvirtURI = "LIBVIRT_URI"
+        public static let listen = "SANDBOX_LISTEN"
+        public static let jobsDirectory = "SANDBOX_JOBS_DIR"
+        public static let network = "SANDBOX_NETWORK"
+        public static let owner = "SANDBOX_OWNER"
+        public static let janitorInterval = "SANDBOX_JANITOR_INTERVAL"
+        public static let discoveryTimeout = DiscoveryTimeout.environmentVariable
+    }
+
+    /// The configuration `environment` describes; unset variables keep their defaults. A set but
+    /// invalid value (a malformed duration or listen address, a relative jobs folder, an empty
+    /// URI …) is `.invalidArgument` naming the variable — meant to stop the executable at startup.
+    public init(environment: [String: String]) throws(SandboxError) {
+        self.init()
+        func value(_ name: String) throws(SandboxError) -> String? {
+            guard let text = environment[name] else { return nil }
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { throw SandboxError(.invalidArgument, "\(name) is set but empty") }
+            return trimmed
+        }
+        if let uri = try value(Variable.libvirtURI) { libvirtURI = uri }
+        if let listen = try value(Variable.listen) {
+            (host, port) = try Self.parseListen(listen, variable: Variable.listen)
+        }
+        if let jobs = try value(Variable.jobsDirectory) {
+            guard jobs.hasPrefix("/") else {
+                throw SandboxError(.invalidArgument, "\(Variable.jobsDirectory) must be an absolute path, not \(jobs)")
+            }
+            jobsRoot = URL(fileURLWithPath: jobs).standardizedFileURL.path
+        }
+        network = try value(Variable.network)
+        if let owner = try value(Variable.owner) { self.owner = owner }
+        discoveryTimeout = try DiscoveryTimeout.fromEnvironment(environment)
+        if let interval = try value(Variable.janitorInterval) {
+            let parsed: Duration
+            do {
+                parsed = try GoDuration.parse(interval)
+            } catch {
+                throw SandboxError(.invalidArgument, "\(Variable.janitorInterval): \(error.message)")
+            }
+            guard parsed > .zero else {
+                throw SandboxError(.invalidArgument, "\(Variable.janitorInterval) must be longer than 0")
+            }
+            janitorInterval = parsed
+        }
+    }
+
+    /// `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (all interfaces).
+    static func parseListen(_ text: String, variable: String) throws(SandboxError) -> (String, Int) {
+        let invalid = SandboxError(.invalidArgument, "\(variable) must be HOST:PORT (e.g. 127.0.0.1:8080), not \(text)")
+        guard let colon = text.lastIndex(of: ":") else { throw invalid }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty { host = "0.0.0.0" }
+        guard let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port),
+            !host.contains(where: \.isWhitespace)
+        else { throw invalid }
+        return (host, port)
+    }
+
+    /// The manager configuration this service configuration implies.
+    public var managerConfiguration: SandboxManager.Configuration {
+        SandboxManager.Configuration(jobsRoot: jobsRoot, owner: owner, discoveryTimeout: discoveryTimeout)
+    }
+}

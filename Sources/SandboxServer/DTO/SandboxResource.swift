@@ -1,0 +1,80 @@
+import Foundation
+import SandboxCore
+
+/// A sandbox as the API returns it. `id` is the sandbox's name (also accepted by every
+/// `/v1/sandboxes/{id}` route, as is `uuid`).
+public struct SandboxResource: Codable, Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var uuid: String
+    public var mac: String?
+    /// `running`, `shut_off`, `paused`, `crashed` … (see ``stateName(_:)``).
+    public var state: String
+    public var sourceVMName: String
+    public var agentID: String?
+    /// The address when known: always after `wait_for_ip`, on reads when a source knows one.
+    public var ip: String?
+    /// RFC 3339, UTC.
+    public var createdAt: String
+    public var ttlSeconds: Int?
+    /// `created_at + ttl_seconds`, when there is a TTL: the janitor destroys the sandbox after it.
+    public var expiresAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, uuid, mac, state, ip
+        case sourceVMName = "source_vm_name"
+        case agentID = "agent_id"
+        case createdAt = "created_at"
+        case ttlSeconds = "ttl_seconds"
+        case expiresAt = "expires_at"
+    }
+
+    init(
+        name: String, uuid: String, mac: String?, state: DomainState, baseVM: String, agentID: String?, ip: String?,
+        createdAt: Int64, ttlSeconds: Int?
+    ) {
+        self.id = name
+        self.name = name
+        self.uuid = uuid
+        self.mac = mac
+        self.state = Self.stateName(state)
+        self.sourceVMName = baseVM
+        self.agentID = agentID
+        self.ip = ip
+        self.createdAt = Self.timestamp(createdAt)
+        self.ttlSeconds = ttlSeconds
+        self.expiresAt = ttlSeconds.map { Self.timestamp(createdAt + Int64($0)) }
+    }
+
+    init(_ sandbox: Sandbox) {
+        self.init(
+            name: sandbox.name.value, uuid: sandbox.uuid, mac: sandbox.mac.description, state: sandbox.state,
+            baseVM: sandbox.baseVM, agentID: sandbox.agentID, ip: sandbox.ipAddress, createdAt: sandbox.createdAt,
+            ttlSeconds: sandbox.ttlSeconds)
+    }
+
+    init(_ summary: SandboxSummary, mac: String?, ip: String?) {
+        self.init(
+            name: summary.name, uuid: summary.uuid, mac: mac, state: summary.state, baseVM: summary.baseVM,
+            agentID: summary.agentID, ip: ip, createdAt: summary.createdAt, ttlSeconds: summary.ttlSeconds)
+    }
+
+    /// A domain state as a stable snake_case word.
+    public static func stateName(_ state: DomainState) -> String {
+        switch state {
+        case .noState: "no_state"
+        case .running: "running"
+        case .blocked: "blocked"
+        case .paused: "paused"
+        case .shuttingDown: "shutting_down"
+        case .shutOff: "shut_off"
+        case .crashed: "crashed"
+        case .pmSuspended: "pm_suspended"
+        case .unknown: "unknown"
+        }
+    }
+
+    static func timestamp(_ seconds: Int64) -> String {
+        Date(timeIntervalSince1970: TimeInterval(seconds)).ISO8601Format()
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Hummingbird
+import SandboxCore
+
+/// The `/v1/sandboxes` routes over a ``SandboxCore/SandboxManager``. `{id}` is a sandbox's name or
+/// UUID; only sandboxes of the manager's owner are visible.
+struct SandboxRoutes: Sendable {
+    let manager: SandboxManager
+    /// The libvirt network every sandbox joins, or nil for the base's.
+    let network: String?
+    let metrics: ServerMetrics
+
+    func register(on router: Router<some RequestContext>) {
+        let group = router.group("v1/sandboxes")
+        group.post { request, _ in try await create(request) }
+        group.get { _, _ in try await list() }
+        group.get("{id}") { _, context in try await show(try context.parameters.require("id")) }
+        group.delete("{id}") { _, context in try await destroy(try context.parameters.require("id")) }
+        group.post("{id}/start") { _, context in try await start(try context.parameters.require("id")) }
+        group.get("{id}/ip") { request, context in try await ip(try context.parameters.require("id"), request) }
+        group.post("{id}/run") { request, context in try await run(try context.parameters.require("id"), request) }
+        group.get("{id}/diagnose") { _, context in try await diagnose(try context.parameters.require("id")) }
+    }
+
+    // MARK: Handlers
+
+    func create(_ request: Request) async throws -> Response {
+        try await metrics.counting("create") {
+            let body = try await JSONResponse.decode(CreateSandboxRequest.self, from: request)
+            let sandbox = try await manager.create(try body.sandboxRequest(network: network))
+            metrics.sandboxCreated()
+            return try JSONResponse.make(SandboxResource(sandbox), status: .created)
+        }
+    }
+
+    func list() async throws -> Response {
+        var resources: [SandboxResource] = []
+        for summary in try await manager.list() {
+            resources.append(SandboxResource(summary, mac: await mac(of: summary.name), ip: nil))
+        }
+        return try JSONResponse.make(SandboxList(sandboxes: resources))
+    }
+
+    func show(_ id: String) async throws -> Response {
+        let summary = try await find(id)
+        let name = try SandboxName(summary.name)
+        let address = summary.state == .running ? try? await manager.ipAddress(of: name)?.address : nil
+        return try JSONResponse.make(SandboxResource(summary, mac: await mac(of: summary.name), ip: address ?? nil))
+    }
+
+    func destroy(_ id: String) async throws -> Response {
+        try await metrics.counting("destroy") {
+            let summary = try await find(id)
+            try await manager.destroy(try SandboxName(summary.name))
+            metrics.sandboxDestroyed(.api)
+            return Response(status: .noContent)
+        }
+    }
+
+    /// Starts a defined sandbox; one already running is left as it is.
+    func start(_ id: String) async throws -> Response {
+        try await metrics.counting("start") {
+            let summary = try await find(id)
+            var state = summary.state
+            if state != .running {
+                let domains = await manager.domains
+                try await domains.start(named: summary.name)
+                state = try await domains.state(named: summary.name)
+            }
+            var started = SandboxResource(summary, mac: await mac(of: summary.name), ip: nil)
+            started.state = SandboxResource.stateName(state)
+            return try JSONResponse.make(started)
+        }
+    }
+
+    /// The address now, or with `wait=true` once there is one (up to `timeout`, a Go duration,
+    /// else the manager's scaled discovery timeout). A timeout is 504 with the diagnosis.
+    func ip(_ id: String, _ request: Request) async throws -> Response {
+        try await metrics.counting("ip") {
+            let query = request.uri.queryParameters
+            let wait = try Self.flag(query["wait"].map(String.init), name: "wait")
+            var timeout: Duration?
+            if let text = query["timeout"].map(String.init) {
+                timeout = try GoDuration.parse(text)
+                guard let limit = timeout, limit > .zero else {
+                    throw APIError.badRequest("'timeout' must be positive")
+                }
+            }
+            let name = try SandboxName(try await find(id).name)
+            let address: DiscoveredAddress?
+            if wait {
+                address = try await manager.waitForIP(of: name, timeout: timeout)
+            } else {
+                address = try await manager.ipAddress(of: name)
+            }
+            return try JSONResponse.make(
+                IPResponse(id: name.value, ip: address?.address, source: address?.source.rawValue))
+        }
+    }
+
+    /// Runs `/bin/sh -c COMMAND` through the guest agent.
+    func run(_ id: String, _ request: Request) async throws -> Response {
+        try await metrics.counting("run") {
+            let body = try await JSONResponse.decode(RunCommandRequest.self, from: request)
+            let timeout = try body.validatedTimeout()
+            let name = try SandboxName(try await find(id).name)
+            let result = try await manager.agent(for: name).exec("/bin/sh", ["-c", body.command], timeout: timeout)
+            return try JSONResponse.make(RunCommandResponse(result))
+        }
+    }
+
+    func diagnose(_ id: String) async throws -> Response {
+        let name = try SandboxName(try await find(id).name)
+        return try JSONResponse.make(try await manager.diagnose(name))
+    }
+
+    // MARK: Helpers
+
+    /// The sandbox of this owner whose name or UUID is `id`; 404 otherwise.
+    func find(_ id: String) async throws -> SandboxSummary {
+        let sandboxes = try await manager.list()
+        if let match = sandboxes.first(where: { $0.name == id || $0.uuid.caseInsensitiveCompare(id) == .orderedSame }) {
+            return match
+        }
+        let shown = id.count > 64 ? String(id.prefix(64)) + "…" : id
+        throw APIError(status: .notFound, code: .notFound, message: "no sandbox '\(shown)'")
+    }
+
+    /// The MAC of the sandbox's first NIC, from its live XML; nil when it cannot be read.
+    func mac(of name: String) async -> String? {
+        guard let xml = try? await manager.domains.domainXML(named: name, inactive: false, secure: false),
+            let range = xml.range(of: "<mac address=")
+        else { return nil }
+        return MACAddress(String(xml[range.upperBound...].dropFirst().prefix(17)))?.description
+    }
+
+    static func flag(_ text: String?, name: String) throws(APIError) -> Bool {
+        switch text?.lowercased() {
+        case nil, "false", "0": return false
+        case "", "true", "1": return true
+        case let other?: throw .badRequest("'\(name)' must be true or false, not '\(other.prefix(32))'")
+        }
+    }
+}

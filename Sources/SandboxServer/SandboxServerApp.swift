@@ -1,0 +1,53 @@
+import Hummingbird
+import Logging
+import SandboxCore
+import ServiceLifecycle
+
+/// Builds the sandbox HTTP service: the routes over a ``SandboxCore/SandboxManager``, JSON
+/// errors, request metrics, and the TTL janitor as a service of the application.
+///
+/// The executable `sandbox-server` opens the libvirt connection, bootstraps logging and metrics and
+/// runs the result in a `ServiceGroup` that shuts down gracefully on SIGTERM and SIGINT; tests run
+/// the same application in-process with HummingbirdTesting.
+///
+/// There is no per-request deadline: a request lasts as long as its handler, so an IP wait (bounded
+/// by its own timeout) is never cut short by the server. Hummingbird's idle timeout, when set, only
+/// closes connections between requests.
+public enum SandboxServerApp {
+    public typealias Context = BasicRequestContext
+
+    /// The router with every route and middleware.
+    /// - Parameters:
+    ///   - network: the libvirt network every sandbox joins; nil keeps the base VM's.
+    ///   - metricsText: renders `/metrics`; nil leaves the route out.
+    public static func router(
+        manager: SandboxManager, network: String? = nil, metrics: ServerMetrics = ServerMetrics(),
+        metricsText: (@Sendable () -> String)? = nil
+    ) -> Router<Context> {
+        let router = Router(context: Context.self)
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.add(middleware: ErrorMiddleware())
+        SystemRoutes(manager: manager, metricsText: metricsText).register(on: router)
+        SandboxRoutes(manager: manager, network: network, metrics: metrics).register(on: router)
+        return router
+    }
+
+    /// The application: ``router(manager:network:metrics:metricsText:)`` served on
+    /// `host:port`, with a ``TTLJanitor`` checking every `janitorInterval` (nil: no janitor).
+    public static func application(
+        manager: SandboxManager, host: String = "127.0.0.1", port: Int = 8080, network: String? = nil,
+        janitorInterval: Duration? = ServerConfiguration.defaultJanitorInterval,
+        metrics: ServerMetrics = ServerMetrics(), metricsText: (@Sendable () -> String)? = nil,
+        logger: Logger = Logger(label: "sandbox-server", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) -> some ApplicationProtocol {
+        var services: [any Service] = []
+        if let janitorInterval {
+            services.append(
+                TTLJanitor(manager: manager, interval: janitorInterval, metrics: metrics, logger: logger))
+        }
+        return Application(
+            router: router(manager: manager, network: network, metrics: metrics, metricsText: metricsText),
+            configuration: .init(address: .hostname(host, port: port), serverName: "sandbox-server"),
+            services: services, logger: logger)
+    }
+}

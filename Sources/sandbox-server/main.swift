@@ -1,0 +1,72 @@
+// sandbox-server: the sandbox HTTP service (see README.md beside this file).
+//
+// Reads its configuration from the environment (LIBVIRT_URI, SANDBOX_LISTEN, SANDBOX_JOBS_DIR,
+// SANDBOX_NETWORK, SANDBOX_OWNER, SANDBOX_JANITOR_INTERVAL, IP_DISCOVERY_TIMEOUT, LOG_LEVEL),
+// bootstraps logging and Prometheus metrics, opens the libvirt connection and serves until SIGTERM
+// or SIGINT, then finishes in-flight requests and the janitor's sweep.
+//
+// Exit codes: 0 after a graceful shutdown, 2 for an invalid configuration, 1 when libvirt cannot be
+// reached or the server fails.
+
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import SandboxCore
+import SandboxServer
+import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+func fail(_ message: String, exitCode: Int32) -> Never {
+    FileHandle.standardError.write(Data("sandbox-server: \(message)\n".utf8))
+    exit(exitCode)
+}
+
+let environment = ProcessInfo.processInfo.environment
+let configuration: ServerConfiguration
+do {
+    configuration = try ServerConfiguration(environment: environment)
+} catch {
+    fail("invalid configuration: \(error.message)", exitCode: 2)
+}
+
+LoggingSystem.bootstrap(StreamLogHandler.standardError)
+var logger = Logger(label: "sandbox-server")
+logger.logLevel = environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+
+let registry = PrometheusCollectorRegistry()
+MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+let connection: LibvirtConnection
+do {
+    connection = try await LibvirtConnection(uri: configuration.libvirtURI, logger: logger)
+} catch {
+    fail("cannot connect to \(configuration.libvirtURI): \(error)", exitCode: 1)
+}
+let manager = SandboxManager(domains: connection, configuration: configuration.managerConfiguration, logger: logger)
+
+let app = SandboxServerApp.application(
+    manager: manager, host: configuration.host, port: configuration.port, network: configuration.network,
+    janitorInterval: configuration.janitorInterval, metricsText: { registry.emitToString() }, logger: logger)
+
+logger.info(
+    "starting",
+    metadata: [
+        "listen": "\(configuration.host):\(configuration.port)", "libvirt": "\(configuration.libvirtURI)",
+        "jobs": "\(configuration.jobsRoot)", "owner": "\(configuration.owner)",
+        "ipTimeout": "\(configuration.discoveryTimeout.baseOrigin)",
+    ])
+
+let group = ServiceGroup(
+    configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+do {
+    try await group.run()
+} catch {
+    logger.error("server failed", metadata: ["error": "\(error)"])
+    await connection.close()
+    exit(1)
+}
+await connection.close()

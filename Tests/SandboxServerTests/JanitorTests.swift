@@ -1,0 +1,53 @@
+import Foundation
+import HummingbirdTesting
+import SandboxCore
+import SandboxServer
+import Testing
+
+/// The TTL janitor runs as a service of the application and destroys expired sandboxes only.
+@Suite struct JanitorTests {
+    @Test func anExpiredSandboxIsDestroyedAndALiveOneStays() async throws {
+        try await ServerTestHost.with { host in
+            try await host.application(janitorInterval: .milliseconds(100)).test(.router) { client in
+                let short = try await client.send(
+                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)", "ttl_seconds": 1}"#
+                ).decode(SandboxResource.self)
+                let long = try await client.send(
+                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)", "ttl_seconds": 3600}"#
+                ).decode(SandboxResource.self)
+                let forever = try await client.send(
+                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)"}"#
+                ).decode(SandboxResource.self)
+
+                let gone = try await eventually {
+                    try await client.send(.get, "/v1/sandboxes/\(short.id)").status == .notFound
+                }
+                #expect(gone)
+                #expect(!host.jobsLeft().contains(short.name))
+                #expect(try await host.connection.domain(named: short.name) == nil)
+                #expect(try await client.send(.get, "/v1/sandboxes/\(long.id)").status == .ok)
+                #expect(try await client.send(.get, "/v1/sandboxes/\(forever.id)").status == .ok)
+                let metrics = try await client.send(.get, "/metrics").text
+                #expect(metrics.contains(#"sandbox_destroys_total{reason="ttl"} 1"#), "\(metrics)")
+            }
+        }
+    }
+
+    @Test func aSweepReapsOnlyWhatHasExpired() async throws {
+        try await ServerTestHost.with { host in
+            let manager = host.manager()
+            let expired = try await manager.create(SandboxRequest(baseVM: host.base, autoStart: false, ttlSeconds: 1))
+            let live = try await manager.create(SandboxRequest(baseVM: host.base, autoStart: false, ttlSeconds: 600))
+            let janitor = TTLJanitor(manager: manager, interval: .seconds(1), metrics: host.metrics)
+            var reaped: [String] = []
+            let done = await eventually {
+                let swept = await janitor.sweep()
+                #expect(!swept.contains(live.name.value))
+                reaped += swept
+                return reaped == [expired.name.value]
+            }
+            #expect(done, "reaped \(reaped)")
+            #expect(try await manager.list().map(\.name) == [live.name.value])
+        }
+    }
+}
