@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import SandboxCore
+
+struct ExecCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exec",
+        abstract: "Run a command in a sandbox through its guest agent (no network needed).",
+        discussion: """
+            Prints the command's stdout and stderr and exits with its exit status (128 + signal when a \
+            signal ended it; 124 when it ran past --timeout and was killed).
+              sandbox-demo exec --connect qemu:///system sbx-1234abcd -- uname -a
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "How long the command may run before it is killed (Go duration: 30s, 5m).") var timeout = "60s"
+    @Flag(help: "Print output while the command runs instead of when it ends.") var stream = false
+    @Flag(help: "Pass this program's standard input to the command (at most 3 MiB).") var stdin = false
+    @Option(name: .customLong("env"), help: "NAME=value for the command's environment (repeatable).")
+    var environment: [String] = []
+    @Argument(help: "The sandbox's name.") var name: String
+    @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.") var command: [String] = []
+
+    func run() async throws {
+        let sandboxName = try checked { () throws(SandboxError) in try SandboxName(name) }
+        let limit = try checked { () throws(SandboxError) in try GoDuration.parse(timeout) }
+        guard let path = command.first else { throw CLIError("no command given: put it after --") }
+        var options = GuestAgentClient.ExecOptions(timeout: limit)
+        for entry in environment {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                throw CLIError("--env wants NAME=value, not \(entry)")
+            }
+            options.environment[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+        }
+        if stdin { options.stdin = FileHandle.standardInput.readDataToEndOfFile() }
+        let (libvirt, manager) = try await connection.manager()
+        defer { Task { await libvirt.close() } }
+        let arguments = Array(command.dropFirst())
+        let result: GuestAgentClient.ExecResult
+        do {
+            if stream {
+                result = try await manager.agent(for: sandboxName).exec(path, arguments, options: options) { event in
+                    switch event {
+                    case .stdout(let data): FileHandle.standardOutput.write(data)
+                    case .stderr(let data): FileHandle.standardError.write(data)
+                    case .exit: break
+                    }
+                }
+            } else {
+                result = try await manager.exec(in: sandboxName, path, arguments, options: options)
+                FileHandle.standardOutput.write(result.stdoutData)
+                FileHandle.standardError.write(result.stderrData)
+            }
+        } catch where error.code == .timeout {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(124)
+        }
+        if result.shellStatus != 0 { throw ExitCode(Int32(clamping: result.shellStatus)) }
+    }
+}
+
+struct CopyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cp",
+        abstract: "Copy a file into or out of a sandbox through its guest agent.",
+        discussion: """
+            One side is SANDBOX:/path in the guest, the other a local path or - for stdin/stdout.
+              sandbox-demo cp --connect qemu:///system ./script.sh sbx-1234abcd:/tmp/script.sh --mode 755
+              sandbox-demo cp --connect qemu:///system sbx-1234abcd:/etc/os-release -
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Permission bits (octal) for a file written into the sandbox, e.g. 644 or 755.") var mode: String?
+    @Option(help: "The largest file to read from the sandbox, in bytes.") var maxBytes = 64 << 20
+    @Argument(help: "Source: a local path, -, or SANDBOX:/path.") var source: String
+    @Argument(help: "Destination: a local path, -, or SANDBOX:/path.") var destination: String
+
+    func run() async throws {
+        let permissions = try mode.map { text in
+            guard let bits = Int(text, radix: 8) else { throw CLIError("--mode wants octal bits such as 644") }
+            return bits
+        }
+        let (libvirt, manager) = try await connection.manager()
+        defer { Task { await libvirt.close() } }
+        switch (try Self.guestPath(source), try Self.guestPath(destination)) {
+        case (let from?, nil):
+            guard let data = try await manager.readFile(from.path, in: from.sandbox, maxBytes: maxBytes) else {
+                throw CLIError("\(source) does not exist or cannot be read")
+            }
+            if destination == "-" {
+                FileHandle.standardOutput.write(data)
+            } else {
+                try data.write(to: URL(fileURLWithPath: destination))
+            }
+        case (nil, let to?):
+            let data =
+                source == "-"
+                ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: source))
+            try await manager.writeFile(to.path, in: to.sandbox, contents: data, mode: permissions)
+        default:
+            throw CLIError("exactly one of source and destination must be SANDBOX:/path")
+        }
+    }
+
+    /// `SANDBOX:/absolute/path`, or nil for a local path.
+    static func guestPath(_ text: String) throws -> (sandbox: SandboxName, path: String)? {
+        guard let colon = text.firstIndex(of: ":"), text[text.index(after: colon)...].hasPrefix("/") else {
+            return nil
+        }
+        let name = String(text[..<colon])
+        let sandbox = try checked { () throws(SandboxError) in try SandboxName(name) }
+        return (sandbox, String(text[text.index(after: colon)...]))
+    }
+}
