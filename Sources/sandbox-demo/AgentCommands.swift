@@ -36,26 +36,30 @@ struct ExecCommand: AsyncParsableCommand {
         let (libvirt, manager) = try await connection.manager()
         defer { Task { await libvirt.close() } }
         let arguments = Array(command.dropFirst())
+        let agent: GuestAgentClient = await manager.agent(for: sandboxName)
         let result: GuestAgentClient.ExecResult
         do {
             if stream {
-                result = try await manager.agent(for: sandboxName).exec(path, arguments, options: options) { event in
-                    switch event {
-                    case .stdout(let data): FileHandle.standardOutput.write(data)
-                    case .stderr(let data): FileHandle.standardError.write(data)
-                    case .exit: break
-                    }
-                }
+                result = try await agent.exec(path, arguments, options: options, onEvent: Self.write)
             } else {
-                result = try await manager.exec(in: sandboxName, path, arguments, options: options)
+                result = try await agent.exec(path, arguments, options: options)
                 FileHandle.standardOutput.write(result.stdoutData)
                 FileHandle.standardError.write(result.stderrData)
             }
-        } catch where error.code == .timeout {
+        } catch let error where error.code == .timeout {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             throw ExitCode(124)
         }
         if result.shellStatus != 0 { throw ExitCode(Int32(clamping: result.shellStatus)) }
+    }
+
+    /// Passes streamed output through to this program's stdout and stderr.
+    static func write(_ event: GuestAgentClient.ExecEvent) {
+        switch event {
+        case .stdout(let data): FileHandle.standardOutput.write(data)
+        case .stderr(let data): FileHandle.standardError.write(data)
+        case .exit: break
+        }
     }
 }
 
@@ -76,39 +80,49 @@ struct CopyCommand: AsyncParsableCommand {
     @Argument(help: "Destination: a local path, -, or SANDBOX:/path.") var destination: String
 
     func run() async throws {
-        let permissions = try mode.map { text in
-            guard let bits = Int(text, radix: 8) else { throw CLIError("--mode wants octal bits such as 644") }
-            return bits
+        var permissions: Int?
+        if let mode {
+            guard let bits = Int(mode, radix: 8) else { throw CLIError("--mode wants octal bits such as 644") }
+            permissions = bits
         }
+        let from: GuestPath? = try GuestPath(parsing: source)
+        let to: GuestPath? = try GuestPath(parsing: destination)
         let (libvirt, manager) = try await connection.manager()
         defer { Task { await libvirt.close() } }
-        switch (try Self.guestPath(source), try Self.guestPath(destination)) {
-        case (let from?, nil):
-            guard let data = try await manager.readFile(from.path, in: from.sandbox, maxBytes: maxBytes) else {
-                throw CLIError("\(source) does not exist or cannot be read")
-            }
+        if let from, to == nil {
+            let read: Data? = try await manager.readFile(from.path, in: from.sandbox, maxBytes: maxBytes)
+            guard let data = read else { throw CLIError("\(source) does not exist or cannot be read") }
             if destination == "-" {
                 FileHandle.standardOutput.write(data)
             } else {
                 try data.write(to: URL(fileURLWithPath: destination))
             }
-        case (nil, let to?):
-            let data =
-                source == "-"
-                ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: source))
+        } else if let to, from == nil {
+            let data: Data
+            if source == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                data = try Data(contentsOf: URL(fileURLWithPath: source))
+            }
             try await manager.writeFile(to.path, in: to.sandbox, contents: data, mode: permissions)
-        default:
+        } else {
             throw CLIError("exactly one of source and destination must be SANDBOX:/path")
         }
     }
+}
 
-    /// `SANDBOX:/absolute/path`, or nil for a local path.
-    static func guestPath(_ text: String) throws -> (sandbox: SandboxName, path: String)? {
-        guard let colon = text.firstIndex(of: ":"), text[text.index(after: colon)...].hasPrefix("/") else {
-            return nil
-        }
+/// `SANDBOX:/absolute/path` on the command line.
+struct GuestPath: Equatable {
+    var sandbox: SandboxName
+    var path: String
+
+    /// Nil for a local path (no `NAME:` before a `/`).
+    init?(parsing text: String) throws {
+        guard let colon = text.firstIndex(of: ":") else { return nil }
+        let rest = String(text[text.index(after: colon)...])
+        guard rest.hasPrefix("/") else { return nil }
         let name = String(text[..<colon])
-        let sandbox = try checked { () throws(SandboxError) in try SandboxName(name) }
-        return (sandbox, String(text[text.index(after: colon)...]))
+        sandbox = try checked { () throws(SandboxError) in try SandboxName(name) }
+        path = rest
     }
 }

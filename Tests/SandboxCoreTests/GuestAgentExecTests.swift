@@ -100,7 +100,7 @@ import Testing
             Issue.record("a cancelled exec returned \(outcome)")
             return
         }
-        #expect(error.code == .cancelled)
+        #expect((error as? SandboxError)?.code == .cancelled, "\(error)")
         #expect(await agent.killedPIDs.count == 1)
     }
 

@@ -39,7 +39,9 @@ import Testing
         let agent = FakeGuestAgent()
         await agent.setFile("/var/log/big", Data(count: 1000))
         let client = GuestAgentClient(domains: agent, domain: "sbx")
-        let error = await #expect(throws: SandboxError.self) { try await client.readFile("/var/log/big", maxBytes: 999) }
+        let error = await #expect(throws: SandboxError.self) {
+            try await client.readFile("/var/log/big", maxBytes: 999)
+        }
         #expect(error?.code == .tooLarge)
         #expect(await agent.openFiles.isEmpty)
         #expect(try await client.readFile("/var/log/big", maxBytes: 1000)?.count == 1000)

@@ -43,7 +43,8 @@ struct ExecE2ETests {
             let toIP = clock.now - start
             try await manager.waitForAgent(of: made.name, timeout: .seconds(300))
             var figures = try await check(manager.agent(for: made.name), sandbox: made)
-            figures.insert(String(format: "create→IP %.1fs, →agent %.1fs", toIP.seconds, (clock.now - start).seconds), at: 0)
+            figures.insert(
+                String(format: "create→IP %.1fs, →agent %.1fs", toIP.seconds, (clock.now - start).seconds), at: 0)
             let note = figures.joined(separator: "; ")
             print("Exec E2E figures: \(note)")
             await ResultsFile.shared.append(
@@ -73,7 +74,8 @@ struct ExecE2ETests {
         #expect(failing.stderr == "err\n")
         let piped = try await agent.exec("/bin/cat", options: .init(stdin: Data("from stdin".utf8)))
         #expect(piped.stdout == "from stdin")
-        let environment = try await agent.run(#"printf %s "$GREETING""#, options: .init(environment: ["GREETING": "hi"]))
+        let environment = try await agent.run(
+            #"printf %s "$GREETING""#, options: .init(environment: ["GREETING": "hi"]))
         #expect(environment.stdout == "hi")
         var latencies: [Duration] = []
         for _ in 0..<5 {
@@ -154,7 +156,9 @@ struct ExecE2ETests {
         let readTime = clock.now - before
         #expect(readBack == blob)
         #expect(try await agent.run("stat -c %a /tmp/e2e-blob").stdout == "640\n")
-        let tooLarge = await #expect(throws: SandboxError.self) { try await agent.readFile("/tmp/e2e-blob", maxBytes: 1000) }
+        let tooLarge = await #expect(throws: SandboxError.self) {
+            try await agent.readFile("/tmp/e2e-blob", maxBytes: 1000)
+        }
         #expect(tooLarge?.code == .tooLarge)
         #expect(try await agent.readFile("/tmp/does-not-exist") == nil)
         figures.append(String(format: "200 KiB file: write %.2fs, read %.2fs", writeTime.seconds, readTime.seconds))

@@ -148,7 +148,7 @@ extension GuestAgentClient {
         if tail.handle == nil {
             do {
                 tail.handle = try await call("guest-file-open", arguments: ["path": tail.path, "mode": "r"]) as? Int
-            } catch where error.code == .libvirt {
+            } catch  where error.code == .libvirt {
                 return Data()  // not made yet: the shell has not got that far
             }
         }
@@ -160,7 +160,8 @@ extension GuestAgentClient {
         var data = Data()
         while data.count < limit {
             let count = min(Self.fileChunkSize, limit - data.count)
-            let chunk = try await call("guest-file-read", arguments: ["handle": handle, "count": count]) as? [String: Any]
+            let chunk =
+                try await call("guest-file-read", arguments: ["handle": handle, "count": count]) as? [String: Any]
             let bytes = Self.base64(chunk?["buf-b64"])
             data.append(bytes)
             tail.offset += bytes.count

@@ -15,7 +15,7 @@ extension GuestAgentClient {
         let handle: Int
         do {
             handle = try await open(path, mode: "r")
-        } catch where error.code == .libvirt {
+        } catch  where error.code == .libvirt {
             return nil
         }
         return try await closing(handle) { () throws(SandboxError) -> Data in
@@ -56,7 +56,8 @@ extension GuestAgentClient {
                     as? [String: Any]
                 guard (reply?["count"] as? Int) == end - offset else {
                     throw SandboxError(
-                        .io, "the guest agent wrote \(reply?["count"] ?? "nothing") of \(end - offset) bytes to \(path)")
+                        .io, "the guest agent wrote \(reply?["count"] ?? "nothing") of \(end - offset) bytes to \(path)"
+                    )
                 }
                 offset = end
             }
