@@ -13,9 +13,9 @@ struct ExecCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(help: "How long the command may run before it is killed (Go duration: 30s, 5m).") var timeout = "60s"
-    @Flag(help: "Print output while the command runs instead of when it ends.") var stream = false
-    @Flag(help: "Pass this program's standard input to the command (at most 3 MiB).") var stdin = false
+    @Option(help: "How long the command may run before it is killed (Go duration: 30s, 5m).") var timeout: String = "60s"
+    @Flag(help: "Print output while the command runs instead of when it ends.") var stream: Bool = false
+    @Flag(help: "Pass this program's standard input to the command (at most 3 MiB).") var stdin: Bool = false
     @Option(name: .customLong("env"), help: "NAME=value for the command's environment (repeatable).")
     var environment: [String] = []
     @Argument(help: "The sandbox's name.") var name: String
@@ -75,7 +75,7 @@ struct CopyCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Permission bits (octal) for a file written into the sandbox, e.g. 644 or 755.") var mode: String?
-    @Option(help: "The largest file to read from the sandbox, in bytes.") var maxBytes = 64 << 20
+    @Option(help: "The largest file to read from the sandbox, in bytes.") var maxBytes: Int = 67_108_864
     @Argument(help: "Source: a local path, -, or SANDBOX:/path.") var source: String
     @Argument(help: "Destination: a local path, -, or SANDBOX:/path.") var destination: String
 
