@@ -13,7 +13,8 @@ struct ExecCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(help: "How long the command may run before it is killed (Go duration: 30s, 5m).") var timeout: String = "60s"
+    @Option(help: "How long the command may run before it is killed (Go duration: 30s, 5m).") var timeout: String =
+        "60s"
     @Flag(help: "Print output while the command runs instead of when it ends.") var stream: Bool = false
     @Flag(help: "Pass this program's standard input to the command (at most 3 MiB).") var stdin: Bool = false
     @Option(name: .customLong("env"), help: "NAME=value for the command's environment (repeatable).")
@@ -38,19 +39,34 @@ struct ExecCommand: AsyncParsableCommand {
         let arguments = Array(command.dropFirst())
         let agent: GuestAgentClient = await manager.agent(for: sandboxName)
         let result: GuestAgentClient.ExecResult
-        do {
-            if stream {
-                result = try await agent.exec(path, arguments, options: options, onEvent: Self.write)
-            } else {
-                result = try await agent.exec(path, arguments, options: options)
-                FileHandle.standardOutput.write(result.stdoutData)
-                FileHandle.standardError.write(result.stderrData)
-            }
-        } catch let error where error.code == .timeout {
+        switch await Self.execute(agent, path, arguments, options: options, stream: stream) {
+        case .success(let value):
+            result = value
+        case .failure(let error) where error.code == .timeout:
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             throw ExitCode(124)
+        case .failure(let error):
+            throw error
         }
         if result.shellStatus != 0 { throw ExitCode(Int32(clamping: result.shellStatus)) }
+    }
+
+    /// Runs the command, buffered or streamed, printing its output.
+    static func execute(
+        _ agent: GuestAgentClient, _ path: String, _ arguments: [String], options: GuestAgentClient.ExecOptions,
+        stream: Bool
+    ) async -> Result<GuestAgentClient.ExecResult, SandboxError> {
+        do {
+            if stream {
+                return .success(try await agent.exec(path, arguments, options: options, onEvent: write))
+            }
+            let result = try await agent.exec(path, arguments, options: options)
+            FileHandle.standardOutput.write(result.stdoutData)
+            FileHandle.standardError.write(result.stderrData)
+            return .success(result)
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// Passes streamed output through to this program's stdout and stderr.
