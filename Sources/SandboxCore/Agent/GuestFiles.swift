@@ -1,11 +1,17 @@
 import Foundation
 
 extension GuestAgentClient {
-    /// Bytes per `guest-file-read`/`guest-file-write`: 512 KiB, about 700 KiB of base64, well
-    /// inside libvirt's 4 MiB message and qemu-ga's limits.
+    /// Bytes per `guest-file-read`: 512 KiB, about 700 KiB of base64, well inside libvirt's 4 MiB
+    /// message and qemu-ga's limits (the agent encodes replies quickly).
     static let fileChunkSize = 512 << 10
+    /// Bytes per `guest-file-write`: 128 KiB. The agent parses the request's JSON a character at a
+    /// time, which takes seconds for big chunks in a slow (emulated, busy) guest.
+    static let writeChunkSize = 128 << 10
+    /// Seconds each file command may take: generous, for busy emulated guests.
+    static let fileCallTimeout = 60
 
-    /// Reads a whole file from the guest (`guest-file-open`/`read`/`close`, 512 KiB at a time).
+    /// Reads a whole file from the guest (`guest-file-open`/`read`/`close`, 512 KiB at a time, each
+    /// command allowed 60 s).
     ///
     /// Returns nil when the agent cannot open it (it does not exist or is not readable: the agent
     /// reports both as an error reply). More than `maxBytes` is `.tooLarge`; reading stops one
@@ -23,7 +29,9 @@ extension GuestAgentClient {
             while data.count <= maxBytes {
                 let count = min(Self.fileChunkSize, maxBytes + 1 - data.count)
                 let chunk =
-                    try await call("guest-file-read", arguments: ["handle": handle, "count": count]) as? [String: Any]
+                    try await call(
+                        "guest-file-read", arguments: ["handle": handle, "count": count],
+                        timeoutSeconds: Self.fileCallTimeout) as? [String: Any]
                 let bytes = Self.base64(chunk?["buf-b64"])
                 data.append(bytes)
                 if bytes.isEmpty || (chunk?["eof"] as? Bool) == true { break }
@@ -35,7 +43,7 @@ extension GuestAgentClient {
         }
     }
 
-    /// Writes (creates or replaces) a file in the guest, 512 KiB per `guest-file-write`, then
+    /// Writes (creates or replaces) a file in the guest, 128 KiB per `guest-file-write` (60 s each), then
     /// sets its permission bits with `chmod` when `mode` is given (e.g. `0o755`).
     ///
     /// Not atomic: a failure part-way leaves a partial file. The handle is closed whatever
@@ -49,10 +57,12 @@ extension GuestAgentClient {
         try await closing(handle) { () throws(SandboxError) in
             var offset = 0
             while offset < contents.count {
-                let end = min(offset + Self.fileChunkSize, contents.count)
+                let end = min(offset + Self.writeChunkSize, contents.count)
                 let chunk = contents.subdata(in: offset..<end).base64EncodedString()
                 let reply =
-                    try await call("guest-file-write", arguments: ["handle": handle, "buf-b64": chunk])
+                    try await call(
+                        "guest-file-write", arguments: ["handle": handle, "buf-b64": chunk],
+                        timeoutSeconds: Self.fileCallTimeout)
                     as? [String: Any]
                 guard (reply?["count"] as? Int) == end - offset else {
                     throw SandboxError(

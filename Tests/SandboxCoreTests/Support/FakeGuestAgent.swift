@@ -55,7 +55,12 @@ actor FakeGuestAgent: DomainManager {
         self.programFor = programFor
     }
 
-    func setUnavailable(_ error: SandboxError?) { unavailable = error }
+    /// When set, `unavailable` is thrown only for this many more commands.
+    var failuresLeft: Int?
+    func setUnavailable(_ error: SandboxError?, forCommands count: Int? = nil) {
+        unavailable = error
+        failuresLeft = count
+    }
     func setFailing(_ commands: Set<String>) { failing = commands }
     func setFile(_ path: String, _ data: Data) { files[path] = data }
     /// Real (unwrapped) commands started, in order.
@@ -65,7 +70,10 @@ actor FakeGuestAgent: DomainManager {
     // MARK: - agentCommand
 
     func agentCommand(named name: String, command: String, timeoutSeconds: Int) throws(SandboxError) -> String {
-        if let unavailable { throw unavailable }
+        if let unavailable, (failuresLeft ?? 1) > 0 {
+            failuresLeft = failuresLeft.map { $0 - 1 }
+            throw unavailable
+        }
         let object = (try? JSONSerialization.jsonObject(with: Data(command.utf8))) as? [String: Any] ?? [:]
         let execute = object["execute"] as? String ?? ""
         let arguments = object["arguments"] as? [String: Any] ?? [:]
