@@ -85,6 +85,9 @@ let package = Package(
         .executableTarget(
             name: "example-sandbox-lifecycle", dependencies: ["SandboxCore"], path: "Examples/SandboxLifecycle",
             exclude: ["README.md"]),
+        .executableTarget(
+            name: "example-run-command", dependencies: ["SandboxCore"], path: "Examples/RunCommand",
+            exclude: ["README.md"]),
         .testTarget(
             name: "SandboxCoreTests",
             dependencies: ["SandboxCore", .product(name: "MetricsTestKit", package: "swift-metrics")]

@@ -37,6 +37,9 @@ public struct SandboxError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The domain is not running (it was never started, stopped or crashed), so what was asked
         /// of it, such as waiting for its IP address, cannot happen.
         public static let notRunning = Code(rawValue: "not_running")
+        /// A command's output or a file is larger than the limit the caller set (or than the
+        /// guest agent can carry).
+        public static let tooLarge = Code(rawValue: "too_large")
     }
 
     /// Details from the layer below, when there are any.

@@ -21,12 +21,10 @@ public struct RunCommandResponse: Codable, Sendable, Hashable {
     public var signal: Int?
     public var stdout: String
     public var stderr: String
-    /// The guest agent cut the output at its own limit.
-    public var truncated: Bool
 
     enum CodingKeys: String, CodingKey {
         case exitCode = "exit_code"
-        case signal, stdout, stderr, truncated
+        case signal, stdout, stderr
     }
 
     init(_ result: GuestAgentClient.ExecResult) {
@@ -34,7 +32,6 @@ public struct RunCommandResponse: Codable, Sendable, Hashable {
         signal = result.signal
         stdout = result.stdout
         stderr = result.stderr
-        truncated = result.truncated
     }
 }
 

@@ -42,6 +42,7 @@ public struct APIError: HTTPResponseError, Sendable {
     /// | `name_taken`, `invalid_base`, `not_running` | 409 |
     /// | `agent_unavailable`, `cancelled` | 503 |
     /// | `timeout` | 504 |
+    /// | `too_large` (command output over the limit) | 413 |
     /// | anything else (`libvirt`, `io`, `storage_failed` …) | 500 |
     public static func status(for code: SandboxError.Code) -> HTTPResponse.Status {
         switch code {
@@ -50,6 +51,7 @@ public struct APIError: HTTPResponseError, Sendable {
         case .nameTaken, .invalidBase, .notRunning: .conflict
         case .agentUnavailable, .cancelled: .serviceUnavailable
         case .timeout: .gatewayTimeout
+        case .tooLarge: .contentTooLarge
         default: .internalServerError
         }
     }

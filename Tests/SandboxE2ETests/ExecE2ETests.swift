@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+
+@testable import SandboxCore
+
+/// Commands and files through the guest agent of a real guest (one sandbox, reused for every
+/// check to keep boots few): exec's exit status and output, 1 MiB of output whole, a timeout that
+/// kills the command's whole process group, streaming output before the exit, a file written and
+/// read back byte for byte, and all of it still working once the guest's network is down.
+///
+/// The base is defined from the cached image without booting it first (the sandbox's boot is
+/// the image's first), which saves a boot. Run by `e2e/run.sh`; skipped without `SANDBOX_E2E_URI`.
+@Suite(.serialized, .enabled(if: E2EEnvironment.enabled, "end-to-end suite: run e2e/run.sh to enable it"))
+struct ExecE2ETests {
+    @Test func execAndFilesThroughTheGuestAgent() async throws {
+        let environment = try #require(E2EEnvironment.current)
+        let flavour = try #require(E2EEnvironment.flavours.first, "no guest image")
+        let image = try #require(environment.images[flavour], "no image for \(flavour)")
+        let connection = try await LibvirtConnection(uri: environment.uri)
+        let work = environment.workDirectory + "/exec-" + flavour
+        try? FileManager.default.removeItem(atPath: work)
+        try FileManager.default.createDirectory(atPath: work + "/jobs", withIntermediateDirectories: true)
+        let fixture = BaseFixture(
+            flavour: flavour, image: image, work: work, network: environment.network, connection: connection)
+        let baseName = "e2e-exec-base-\(flavour)"
+        try Qcow2Overlay.create(at: fixture.baseDisk, backing: try DiskImage.inspect(path: image + "/base.qcow2"))
+        var spec = try fixture.domainSpec(name: baseName, disk: fixture.baseDisk, seed: "", mac: .random())
+        spec.seedISOPath = nil
+        _ = try await connection.define(xml: try DomainXMLRenderer().render(spec))
+
+        let manager = SandboxManager(
+            domains: connection,
+            configuration: .init(
+                jobsRoot: work + "/jobs", owner: "e2e-exec", defaultNetwork: .network(environment.network),
+                gracefulShutdownTimeout: .zero, discoverySources: [.networkLeases, .lease]))
+        let clock = ContinuousClock()
+        let start = clock.now
+        var sandbox: Sandbox?
+        do {
+            let made = try await manager.create(
+                SandboxRequest(baseVM: baseName, waitForIP: true, ipTimeout: CloneNetworkingE2ETests.bootTimeout))
+            sandbox = made
+            let toIP = clock.now - start
+            try await manager.waitForAgent(of: made.name, timeout: .seconds(300))
+            var figures = try await check(manager.agent(for: made.name), sandbox: made)
+            figures.insert(
+                String(format: "create→IP %.1fs, →agent %.1fs", toIP.seconds, (clock.now - start).seconds), at: 0)
+            let note = figures.joined(separator: "; ")
+            print("Exec E2E figures: \(note)")
+            await ResultsFile.shared.append(
+                E2EResult(
+                    flavour: flavour, sandbox: made.name.value, kind: "exec", ipAddress: made.ipAddress,
+                    createToIPSeconds: toIP.seconds, note: note))
+        } catch {
+            Issue.record("exec end-to-end failed: \(error)")
+        }
+        if let sandbox { try? await manager.destroy(sandbox.name) }
+        try? await connection.undefine(named: baseName)
+        await connection.close()
+    }
+
+    /// The checks, in one booted sandbox; returns timing figures for the results file.
+    func check(_ agent: GuestAgentClient, sandbox: Sandbox) async throws -> [String] {
+        let clock = ContinuousClock()
+        var figures: [String] = []
+
+        // 1. exec: exit status and output.
+        let hostname = try await agent.exec("/bin/hostname")
+        #expect(hostname.exitCode == 0)
+        #expect(hostname.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == sandbox.name.value)
+        let failing = try await agent.run("echo out; echo err >&2; exit 42")
+        #expect(failing.exitCode == 42)
+        #expect(failing.stdout == "out\n")
+        #expect(failing.stderr == "err\n")
+        let piped = try await agent.exec("/bin/cat", options: .init(stdin: Data("from stdin".utf8)))
+        #expect(piped.stdout == "from stdin")
+        let environment = try await agent.run(
+            #"printf %s "$GREETING""#, options: .init(environment: ["GREETING": "hi"]))
+        #expect(environment.stdout == "hi")
+        var latencies: [Duration] = []
+        for _ in 0..<5 {
+            let before = clock.now
+            _ = try await agent.exec("/bin/true")
+            latencies.append(clock.now - before)
+        }
+        let median = latencies.sorted()[2]
+        figures.append(String(format: "exec /bin/true median %.0f ms", median.seconds * 1000))
+
+        // 2. 1 MiB of output comes back whole, buffered and streamed.
+        let megabyte = "head -c 1048576 /dev/zero | tr '\\0' a"
+        var before = clock.now
+        let big = try await agent.run(megabyte)
+        let bufferedTime = clock.now - before
+        #expect(big.stdoutData.count == 1_048_576)
+        #expect(big.stdoutData.allSatisfy { $0 == UInt8(ascii: "a") })
+        before = clock.now
+        var streamedBytes = 0
+        var streamedValid = true
+        for try await event in agent.streamShell(megabyte) {
+            if case .stdout(let data) = event {
+                streamedBytes += data.count
+                streamedValid = streamedValid && data.allSatisfy { $0 == UInt8(ascii: "a") }
+            }
+        }
+        let streamedTime = clock.now - before
+        #expect(streamedBytes == 1_048_576)
+        #expect(streamedValid)
+        figures.append(
+            String(format: "1 MiB stdout: exec %.2fs, stream %.2fs", bufferedTime.seconds, streamedTime.seconds))
+
+        // 3. A timeout kills the command and everything it started.
+        before = clock.now
+        let timedOut = await #expect(throws: SandboxError.self) {
+            try await agent.run("sleep 601 & sleep 602; wait", options: .init(timeout: .seconds(3)))
+        }
+        let timeoutTime = clock.now - before
+        #expect(timedOut?.code == .timeout, "\(String(describing: timedOut))")
+        #expect(timeoutTime < .seconds(20), "the timeout took \(timeoutTime)")
+        let survivors = try await poll(timeout: .seconds(10)) { () async throws -> String? in
+            let found = try await agent.run("pgrep -f 'sleep 60[12]' || true")
+            return found.stdout.isEmpty ? "" : nil
+        }
+        #expect(survivors == "", "sleep 601/602 still running after the timeout")
+        figures.append(String(format: "3 s timeout → error after %.2fs", timeoutTime.seconds))
+
+        // 4. Streaming delivers output before the command ends.
+        before = clock.now
+        var firstOutput: Duration?
+        var exitAt: Duration?
+        var streamed = ""
+        for try await event in agent.streamShell("echo first; sleep 5; echo second >&2; exit 3") {
+            switch event {
+            case .stdout(let data), .stderr(let data):
+                if firstOutput == nil { firstOutput = clock.now - before }
+                streamed += String(decoding: data, as: UTF8.self)
+            case .exit(let result):
+                exitAt = clock.now - before
+                #expect(result.exitCode == 3)
+            }
+        }
+        #expect(streamed == "first\nsecond\n")
+        let first = try #require(firstOutput)
+        let exit = try #require(exitAt)
+        #expect(exit - first > .seconds(3), "first output at \(first), exit at \(exit)")
+        figures.append(String(format: "stream: first output %.2fs, exit %.2fs", first.seconds, exit.seconds))
+        let leftovers = try await agent.run("ls -a /tmp | grep -c sandboxcore-exec || true")
+        #expect(leftovers.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+
+        // 5. Files: 200 KiB of random bytes, written and read back identical.
+        let blob = Data((0..<204_800).map { _ in UInt8.random(in: 0...255) })
+        before = clock.now
+        try await agent.writeFile("/tmp/e2e-blob", contents: blob, mode: 0o640)
+        let writeTime = clock.now - before
+        before = clock.now
+        let readBack = try await agent.readFile("/tmp/e2e-blob")
+        let readTime = clock.now - before
+        #expect(readBack == blob)
+        #expect(try await agent.run("stat -c %a /tmp/e2e-blob").stdout == "640\n")
+        let tooLarge = await #expect(throws: SandboxError.self) {
+            try await agent.readFile("/tmp/e2e-blob", maxBytes: 1000)
+        }
+        #expect(tooLarge?.code == .tooLarge)
+        #expect(try await agent.readFile("/tmp/does-not-exist") == nil)
+        figures.append(String(format: "200 KiB file: write %.2fs, read %.2fs", writeTime.seconds, readTime.seconds))
+
+        // 6. Without network: every interface but lo down, the agent still works.
+        let down = try await agent.run(
+            "for i in $(ls /sys/class/net); do [ \"$i\" = lo ] || ip link set dev \"$i\" down; done; "
+                + "cat /sys/class/net/*/operstate")
+        #expect(down.exitCode == 0, "\(down.stderr)")
+        #expect(!down.stdout.contains("up"), "interfaces still up: \(down.stdout)")
+        let offline = try await agent.exec("/bin/hostname")
+        #expect(offline.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == sandbox.name.value)
+        try await agent.writeFile("/tmp/offline", contents: Data("no network".utf8))
+        #expect(try await agent.readFile("/tmp/offline") == Data("no network".utf8))
+        return figures
+    }
+}
