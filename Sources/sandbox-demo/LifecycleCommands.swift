@@ -57,12 +57,17 @@ struct CreateCommand: AsyncParsableCommand {
         inversion: .prefixedNo,
         help: "Show the stages with elapsed time on stderr (default: when stderr is a terminal).")
     var progress: Bool?
+    @OptionGroup(title: "Network and seed") var networking: NetworkOptions
 
     func run() async throws {
         let sandboxName = try name.map { text in try checked { () throws(SandboxError) in try SandboxName(text) } }
         let ipTimeout = try timeout.map { text in try checked { () throws(SandboxError) in try GoDuration.parse(text) }
         }
         let stopAt = try stopStage()
+        var request = SandboxRequest(
+            baseVM: base, name: sandboxName, memoryMiB: memoryMib, vcpus: vcpus, autoStart: !noStart,
+            waitForIP: !noStart && !noWait, ipTimeout: ipTimeout, agentID: agentId, ttlSeconds: ttlSeconds)
+        try networking.apply(to: &request)
         let (libvirt, manager) = try await connection.manager()
         defer { Task { await libvirt.close() } }
         let display = (progress ?? ProgressDisplay.stderrIsTerminal) ? ProgressDisplay() : nil
@@ -72,11 +77,7 @@ struct CreateCommand: AsyncParsableCommand {
                 if stage == stopAt { _ = raise(SIGSTOP) }
             }
         }
-        let sandbox = try await manager.create(
-            SandboxRequest(
-                baseVM: base, name: sandboxName, memoryMiB: memoryMib, vcpus: vcpus, autoStart: !noStart,
-                waitForIP: !noStart && !noWait, ipTimeout: ipTimeout, agentID: agentId, ttlSeconds: ttlSeconds),
-            progress: display?.createHandler)
+        let sandbox = try await manager.create(request, progress: display?.createHandler)
         display?.finish()
         if json {
             try printJSON(sandbox)

@@ -12,16 +12,25 @@ public struct CloudInitSeed: Sendable, Hashable {
     public var userData: UserData
     /// Raw `vendor-data`; omitted from the seed when nil.
     public var vendorData: String?
+    /// A caller's own network-config (version 1 or 2, with or without a top-level `network:` key)
+    /// used verbatim instead of the one rendered from ``network``; NoCloud only. It is checked to be
+    /// a YAML mapping with a supported version; matching NICs is up to it (``network`` still
+    /// describes the NICs the domain gets).
+    public var customNetworkConfig: String?
+    /// NoCloud (`cidata`) or ConfigDrive (`config-2`).
+    public var format: SeedFormat
 
     public init(
         instanceID: String, hostname: Hostname, network: NetworkConfig, userData: UserData = UserData(),
-        vendorData: String? = nil
+        vendorData: String? = nil, customNetworkConfig: String? = nil, format: SeedFormat = .noCloud
     ) {
         self.instanceID = instanceID
         self.hostname = hostname
         self.network = network
         self.userData = userData
         self.vendorData = vendorData
+        self.customNetworkConfig = customNetworkConfig
+        self.format = format
     }
 
     /// The seed of a sandbox: instance-id = its name, hostname = the given one or the name's
@@ -43,6 +52,13 @@ public struct CloudInitSeed: Sendable, Hashable {
         if let vendorData, vendorData.utf8.count > UserData.maxBytes {
             throw .invalid("vendor-data is larger than \(UserData.maxBytes) bytes")
         }
+        if let customNetworkConfig {
+            guard format == .noCloud else {
+                throw .invalid(
+                    "a custom network-config needs the NoCloud seed format (ConfigDrive has network_data.json)")
+            }
+            try CloudInitYAML.validateCustomNetworkConfig(customNetworkConfig)
+        }
     }
 }
 
@@ -59,12 +75,28 @@ public struct UserData: Sendable, Hashable {
     public var sshUser: String
     /// A YAML mapping (with or without a leading `#cloud-config` line).
     public var extraCloudConfig: String?
+    /// Give the clone its own `/etc/machine-id` on its first boot (a `bootcmd`, once per instance:
+    /// the file is removed and `systemd-machine-id-setup` makes a new one). Needed when the base
+    /// image was not generalised (its machine-id is set): otherwise every clone shares it, and with
+    /// it journald's identity and DHCP DUIDs. Services that started before cloud-init keep the old
+    /// id until the next boot; DHCP is safe either way (the seed sends the MAC as client id).
+    public var resetMachineID: Bool
 
-    public init(sshAuthorizedKeys: [String] = [], sshUser: String = "root", extraCloudConfig: String? = nil) {
+    public init(
+        sshAuthorizedKeys: [String] = [], sshUser: String = "root", extraCloudConfig: String? = nil,
+        resetMachineID: Bool = false
+    ) {
         self.sshAuthorizedKeys = sshAuthorizedKeys
         self.sshUser = sshUser
         self.extraCloudConfig = extraCloudConfig
+        self.resetMachineID = resetMachineID
     }
+
+    /// The bootcmd entry of ``resetMachineID``.
+    static let machineIDResetCommand = [
+        "cloud-init-per", "instance", "sandboxcore-machine-id", "sh", "-c",
+        "rm -f /etc/machine-id && systemd-machine-id-setup && if [ -d /var/lib/dbus ]; then ln -sf /etc/machine-id /var/lib/dbus/machine-id; fi",
+    ]
 
     func validate() throws(SandboxError) {
         for key in sshAuthorizedKeys {

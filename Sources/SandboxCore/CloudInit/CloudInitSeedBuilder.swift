@@ -1,20 +1,30 @@
-/// The rendered text files of a seed, exactly as they go on the ISO.
+/// The rendered text files of a seed, exactly as they go on the ISO. For ConfigDrive the four
+/// texts are `meta_data.json`, `user_data`, `network_data.json` and `vendor_data.json`.
 public struct SeedFiles: Sendable, Hashable {
     public var metaData: String
     public var userData: String
     public var networkConfig: String
     public var vendorData: String?
+    public var format: SeedFormat = .noCloud
 
     /// `(file name, contents)` in ISO order; `vendor-data` only when present.
     public var named: [(name: String, contents: String)] {
-        var files = [("meta-data", metaData), ("user-data", userData), ("network-config", networkConfig)]
-        if let vendorData { files.append(("vendor-data", vendorData)) }
+        let names =
+            format == .noCloud
+            ? ["meta-data", "user-data", "network-config", "vendor-data"]
+            : ["meta_data.json", "user_data", "network_data.json", "vendor_data.json"]
+        var files = [(names[0], metaData), (names[1], userData), (names[2], networkConfig)]
+        if let vendorData { files.append((names[3], vendorData)) }
         return files
     }
+
+    /// The files' folders on the ISO: the root for NoCloud, `openstack/latest` for ConfigDrive.
+    var folders: [String] { format == .noCloud ? [] : ConfigDrive.folders }
 }
 
-/// Builds cloud-init NoCloud seeds: the YAML files and an ISO9660 volume labelled `cidata` with
-/// Rock Ridge and Joliet, written in-process with libisofs (no temporary files, no external tools).
+/// Builds cloud-init seeds: the files and an ISO9660 volume with Rock Ridge and Joliet, written
+/// in-process with libisofs (no temporary files, no external tools). NoCloud (`cidata`) by
+/// default, ConfigDrive (`config-2`) when the seed's ``CloudInitSeed/format`` says so.
 ///
 /// Pure and deterministic: every timestamp in the image is ``timestamp``, so the same seed gives
 /// byte-identical ISOs. Thread-safe.
@@ -22,7 +32,7 @@ public struct CloudInitSeedBuilder: Sendable {
     /// 2000-01-01T00:00:00Z, the time stamped on every ISO unless the caller gives another.
     public static let defaultTimestamp: Int64 = 946_684_800
     /// The volume label NoCloud looks for.
-    public static let volumeID = "cidata"
+    public static let volumeID = SeedFormat.noCloud.volumeID
 
     /// Seconds since the epoch stamped on the volume and on every file.
     public var timestamp: Int64
@@ -34,11 +44,21 @@ public struct CloudInitSeedBuilder: Sendable {
     /// Validates the seed and renders its files.
     public func files(for seed: CloudInitSeed) throws(SandboxError) -> SeedFiles {
         try seed.validate()
-        return SeedFiles(
-            metaData: try CloudInitYAML.metaData(seed),
-            userData: try CloudInitYAML.userData(seed.userData),
-            networkConfig: try CloudInitYAML.networkConfig(seed.network),
-            vendorData: seed.vendorData)
+        let userData = try CloudInitYAML.userData(seed.userData)
+        switch seed.format {
+        case .noCloud:
+            var networkConfig = seed.customNetworkConfig ?? ""
+            if seed.customNetworkConfig == nil { networkConfig = try CloudInitYAML.networkConfig(seed.network) }
+            return SeedFiles(
+                metaData: try CloudInitYAML.metaData(seed), userData: userData, networkConfig: networkConfig,
+                vendorData: seed.vendorData)
+        case .configDrive:
+            var vendor: String?
+            if let vendorData = seed.vendorData { vendor = try ConfigDrive.vendorData(vendorData) }
+            return SeedFiles(
+                metaData: try ConfigDrive.metaData(seed), userData: userData,
+                networkConfig: try ConfigDrive.networkData(seed.network), vendorData: vendor, format: .configDrive)
+        }
     }
 
     /// The seed ISO's bytes.
@@ -47,8 +67,9 @@ public struct CloudInitSeedBuilder: Sendable {
     }
 
     func isoImage(of files: SeedFiles) throws(SandboxError) -> [UInt8] {
-        let entries = files.named.map { ISOFile(name: $0.name, contents: Array($0.contents.utf8)) }
-        return try ISO9660Image.build(volumeID: Self.volumeID, files: entries, timestamp: timestamp)
+        let folders = files.folders
+        let entries = files.named.map { ISOFile(name: $0.name, contents: Array($0.contents.utf8), folders: folders) }
+        return try ISO9660Image.build(volumeID: files.format.volumeID, files: entries, timestamp: timestamp)
     }
 
     /// Writes the ISO to `isoPath` atomically (mode 0600) and, when `plainFilesDirectory` is given,

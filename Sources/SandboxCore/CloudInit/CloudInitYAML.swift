@@ -25,9 +25,34 @@ enum CloudInitYAML {
             writer.quoted("set-name", nic.interfaceName, depth: 2)
             writer.plain("dhcp4", nic.dhcp4 ? "true" : "false", depth: 2)
             if nic.dhcp6 { writer.plain("dhcp6", "true", depth: 2) }
-            if nic.dhcpIdentifierMAC { writer.plain("dhcp-identifier", "mac", depth: 2) }
+            if let acceptRA = nic.acceptRA { writer.plain("accept-ra", acceptRA ? "true" : "false", depth: 2) }
+            if nic.dhcpIdentifierMAC && nic.usesDHCP { writer.plain("dhcp-identifier", "mac", depth: 2) }
+            if !nic.addresses.isEmpty {
+                writer.flowList("addresses", nic.addresses.map { quote($0.description) }, depth: 2)
+            }
+            // Default routes as `to: 0.0.0.0/0` and `to: ::/0`: netplan deprecates gateway4/6, and
+            // cloud-init 22.x (ENI guests) does not know `to: default`.
+            var routes: [String] = []
+            if let gateway = nic.gateway4 { routes.append(route(to: "0.0.0.0/0", via: gateway)) }
+            if let gateway = nic.gateway6 { routes.append(route(to: "::/0", via: gateway)) }
+            if !routes.isEmpty { writer.flowList("routes", routes, depth: 2) }
+            if !nic.nameservers.isEmpty || !nic.searchDomains.isEmpty {
+                writer.open("nameservers", depth: 2)
+                if !nic.nameservers.isEmpty {
+                    writer.flowList("addresses", nic.nameservers.map { quote($0.description) }, depth: 3)
+                }
+                if !nic.searchDomains.isEmpty {
+                    writer.flowList("search", nic.searchDomains.map { quote($0.description) }, depth: 3)
+                }
+            }
         }
         return writer.text
+    }
+
+    private static func quote(_ text: String) -> String { YAMLBlockWriter.doubleQuoted(text) }
+
+    private static func route(to destination: String, via gateway: IPAddress) -> String {
+        "{to: \(quote(destination)), via: \(quote(gateway.description))}"
     }
 
     static func userData(_ data: UserData) throws(SandboxError) -> String {
@@ -47,8 +72,33 @@ enum CloudInitYAML {
             pairs.removeAll { overridden.contains($0.0.string ?? "") }
             pairs.append(contentsOf: extraPairs)
         }
+        if data.resetMachineID {
+            // First in bootcmd (before the caller's own entries), once per instance.
+            let command = Node.sequence(Node.Sequence(UserData.machineIDResetCommand.map(quoted)))
+            if let index = pairs.firstIndex(where: { $0.0.string == "bootcmd" }),
+                case .sequence(let own) = pairs[index].1
+            {
+                pairs[index].1 = .sequence(Node.Sequence([command] + Array(own)))
+            } else {
+                pairs.removeAll { $0.0.string == "bootcmd" }
+                pairs.append((plain("bootcmd"), .sequence(Node.Sequence([command]))))
+            }
+        }
         guard !pairs.isEmpty else { return "#cloud-config\n{}\n" }
         return "#cloud-config\n" + (try emit(.mapping(Node.Mapping(pairs))))
+    }
+
+    /// A caller's network-config: a YAML mapping, optionally under a top-level `network:` key, with
+    /// `version: 1` or `version: 2`, at most 64 KiB.
+    static func validateCustomNetworkConfig(_ text: String) throws(SandboxError) {
+        guard text.utf8.count <= 65_536 else { throw .invalid("custom network-config is larger than 64 KiB") }
+        var pairs = try parseMapping(text, what: "custom network-config")
+        if pairs.count == 1, pairs[0].0.string == "network", case .mapping(let inner) = pairs[0].1 {
+            pairs = Array(inner)
+        }
+        guard let version = pairs.first(where: { $0.0.string == "version" })?.1.int, version == 1 || version == 2 else {
+            throw .invalid("custom network-config must have 'version: 1' or 'version: 2'")
+        }
     }
 
     /// Parses a cloud-config document that must be a mapping (or empty).

@@ -32,6 +32,16 @@ struct YAMLBlockWriter {
         text += "\n"
     }
 
+    /// `key: [item, item]`: a flow sequence of items the caller has already rendered (double-quoted
+    /// scalars or flow mappings built with ``doubleQuoted(_:)``).
+    mutating func flowList(_ key: String, _ items: [String], depth: Int) {
+        indent(depth)
+        text += Self.key(key)
+        text += ": ["
+        text += items.joined(separator: ", ")
+        text += "]\n"
+    }
+
     private mutating func indent(_ depth: Int) {
         for _ in 0..<depth { text += "  " }
     }

@@ -1,12 +1,18 @@
 internal import CIsofs
 import Glibc
 
-/// A regular file to place in the root directory of an ISO image.
+/// A regular file to place in an ISO image: in the root directory, or in `folders` below it.
 struct ISOFile: Sendable, Hashable {
     /// The file name as Rock Ridge and Joliet show it: 1–64 bytes of UTF-8, no `/`, no NUL.
     var name: String
     /// The file's bytes.
     var contents: [UInt8]
+    /// The folders the file is in, outermost first (`["openstack", "latest"]`); each named by the
+    /// rules of `name`. Empty for the root directory.
+    var folders: [String] = []
+
+    /// `folders` and `name` joined with `/`.
+    var path: String { (folders + [name]).joined(separator: "/") }
 }
 
 /// Builds ISO9660 images in memory with libisofs, for cloud-init NoCloud seeds.
@@ -52,10 +58,23 @@ enum ISO9660Image {
         let root = iso_image_get_root(image)
         pinTimes(of: root, to: time)
         var dataBlocks = 0
-        for file in files.sorted(by: { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }) {
+        var folders: [String: OpaquePointer] = [:]
+        func folder(_ path: [String]) throws(SandboxError) -> OpaquePointer? {
+            guard let name = path.last else { return root }
+            let key = path.joined(separator: "/")
+            if let made = folders[key] { return made }
+            var made: OpaquePointer?
+            try IsofsRuntime.check(
+                iso_image_add_new_dir(image, try folder(Array(path.dropLast())), name, &made), "iso_image_add_new_dir")
+            pinTimes(of: made, to: time)
+            folders[key] = made
+            return made
+        }
+        for file in files.sorted(by: { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }) {
+            let parent = try folder(file.folders)
             let stream = try IsofsRuntime.makeMemoryStream(file.contents)
             var node: OpaquePointer?
-            let code = iso_image_add_new_file(image, root, file.name, stream, &node)
+            let code = iso_image_add_new_file(image, parent, file.name, stream, &node)
             if code < 0 {
                 iso_stream_unref(stream)  // Only taken over on success.
                 throw IsofsRuntime.failure("iso_image_add_new_file", code)
@@ -110,18 +129,31 @@ enum ISO9660Image {
                     + "(1970–2155 UTC)")
         }
         var seen = Set<String>(minimumCapacity: files.count)
+        var folderPaths = Set<String>()
         for file in files {
-            let name = file.name.utf8
-            guard !name.isEmpty, name.count <= maxNameBytes else {
-                throw .invalid("ISO file name \(ValueChecks.quoted(file.name)) must be 1–\(maxNameBytes) bytes long")
+            guard file.folders.count <= 6 else {
+                throw .invalid("ISO file \(ValueChecks.quoted(file.path)) is more than 6 folders deep")
             }
-            guard !name.contains(UInt8(ascii: "/")), !name.contains(0), file.name != ".", file.name != ".." else {
-                throw .invalid(
-                    "ISO file name \(ValueChecks.quoted(file.name)) must not be '.' or '..' or contain '/' or NUL")
+            for name in file.folders + [file.name] { try validate(name: name) }
+            guard seen.insert(file.path).inserted else {
+                throw .invalid("ISO file name \(ValueChecks.quoted(file.path)) is used twice")
             }
-            guard seen.insert(file.name).inserted else {
-                throw .invalid("ISO file name \(ValueChecks.quoted(file.name)) is used twice")
+            for depth in 1..<(file.folders.count + 1) {
+                folderPaths.insert(file.folders.prefix(depth).joined(separator: "/"))
             }
+        }
+        if let clash = seen.first(where: { folderPaths.contains($0) }) {
+            throw .invalid("ISO path \(ValueChecks.quoted(clash)) is both a file and a folder")
+        }
+    }
+
+    private static func validate(name: String) throws(SandboxError) {
+        let bytes = name.utf8
+        guard !bytes.isEmpty, bytes.count <= maxNameBytes else {
+            throw .invalid("ISO file name \(ValueChecks.quoted(name)) must be 1–\(maxNameBytes) bytes long")
+        }
+        guard !bytes.contains(UInt8(ascii: "/")), !bytes.contains(0), name != ".", name != ".." else {
+            throw .invalid("ISO file name \(ValueChecks.quoted(name)) must not be '.' or '..' or contain '/' or NUL")
         }
     }
 

@@ -69,11 +69,27 @@ public protocol DomainManager: Sendable {
     /// Whether the connection has the network filter `name` (such as `clean-traffic`). A driver
     /// without network filters answers `false`.
     func networkFilterExists(named name: String) async throws(SandboxError) -> Bool
+
+    /// The XML description of the libvirt network `name`.
+    func networkXML(named name: String) async throws(SandboxError) -> String
+
+    /// Adds (`add`) or deletes a DHCP host entry (`<host mac=… ip=… name=…/>`) of network `network`,
+    /// in the running network and in its persistent definition.
+    func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError)
 }
 
 extension DomainManager {
     /// No network filters: what a manager without filter support (a fake) answers.
     public func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
+
+    /// No networks: what a manager without network support (a fake) answers.
+    public func networkXML(named name: String) async throws(SandboxError) -> String {
+        throw SandboxError(.notFound, "network \(ValueChecks.quoted(name)) does not exist")
+    }
+
+    public func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError) {
+        throw SandboxError(.notFound, "network \(ValueChecks.quoted(network)) does not exist")
+    }
 
     /// The domain's XML description without security-sensitive data.
     public func domainXML(named name: String, inactive: Bool) async throws(SandboxError) -> String {

@@ -143,6 +143,7 @@ public actor SandboxManager {
         guard !request.baseVM.isEmpty else { throw .invalid("base VM name must not be empty") }
         try request.userData.validate()
         if let network = request.network { try network.validate() }
+        try Self.validateNetworking(request)
         if request.waitForIP, !request.autoStart { throw .invalid("waiting for an IP needs the sandbox started") }
         if let timeout = request.ipTimeout, timeout <= .zero { throw .invalid("the IP timeout must be positive") }
         // The metadata is checked now so that bad input fails before anything is made.
@@ -152,11 +153,11 @@ public actor SandboxManager {
         ).validate()
         let name = try await reserveName(request.name)
         defer { pendingNames.remove(name.value) }
-        var reservedMAC: MACAddress?
-        defer { if let reservedMAC { pendingMACs.remove(reservedMAC) } }
+        var reservedMACs: [MACAddress] = []
+        defer { pendingMACs.subtract(reservedMACs) }
         var made = CreatedResources(jobDirectory: configuration.jobsRoot + "/" + name.value)
         do {
-            defer { reservedMAC = made.mac }
+            defer { reservedMACs = made.macs }
             let sandbox = try await build(name: name, request: request, made: &made, progress: progress)
             try Self.checkCancellation(stage: "after start")
             CreationRecord.remove(in: made.jobDirectory)
@@ -176,7 +177,9 @@ public actor SandboxManager {
         var jobDirectory: String
         var madeJobDirectory = false
         var defined = false
-        var mac: MACAddress?
+        var macs: [MACAddress] = []
+        /// DHCP host entries added to networks: (network, `<host …/>`).
+        var dhcpHosts: [(network: String, xml: String)] = []
     }
 
     private func build(
@@ -220,8 +223,25 @@ public actor SandboxManager {
         stage(.base)
 
         let filter = try await networkFilterName()
-        let mac = try await reserveMAC()
-        made.mac = mac
+        let requestedNICs = request.nics.isEmpty ? [SandboxNIC()] : request.nics
+        made.macs = try await reserveMACs(requestedNICs.map(\.mac))
+        let mac = made.macs[0]
+        let defaultSource = request.network ?? base.nicSource ?? configuration.defaultNetwork
+        let interfaces = zip(requestedNICs, made.macs).enumerated().map { index, pair in
+            let (nic, mac) = pair
+            var fixed: [IPInterfaceAddress] = []
+            if case .fixed(let address, _) = nic.ipv4 { fixed.append(address) }
+            if case .fixed(let address, _) = nic.ipv6 { fixed.append(address) }
+            return Sandbox.Interface(
+                name: "eth\(index)", mac: mac, source: nic.network ?? defaultSource, fixedAddresses: fixed,
+                reservedIPv4: nic.reservedIPv4)
+        }
+        for interface in interfaces where interface.reservedIPv4 != nil {
+            guard case .network = interface.source else {
+                throw SandboxError.invalid(
+                    "\(interface.name): a DHCP reservation needs a libvirt network, not a bridge")
+            }
+        }
 
         // The job folder: mkdir is the cross-process lock on the name.
         try makeJobDirectory(made.jobDirectory, name: name)
@@ -238,7 +258,13 @@ public actor SandboxManager {
         await stageObserver?(.overlay, name)
 
         // The sandbox's own seed; never the base's.
-        let seed = try CloudInitSeed(sandbox: name, mac: mac, hostname: request.hostname, userData: request.userData)
+        let hostname: Hostname
+        if let requested = request.hostname { hostname = requested } else { hostname = try name.defaultHostname }
+        let network = NetworkConfig(
+            ethernets: zip(requestedNICs, interfaces).map { $0.ethernet(interfaceName: $1.name, mac: $1.mac) })
+        let seed = CloudInitSeed(
+            instanceID: name.value, hostname: hostname, network: network,
+            userData: request.userData, customNetworkConfig: request.customNetworkConfig, format: request.seedFormat)
         do {
             try seedWriter(seed, seedPath, made.jobDirectory)
         } catch {
@@ -252,24 +278,31 @@ public actor SandboxManager {
         let createdAt = Int64(Date().timeIntervalSince1970)
         let virtType = request.virtType ?? DomainSpec.VirtType(rawValue: base.virtType) ?? .qemu
         let nvramPath = try Self.prepareNVRAM(base: base, jobDirectory: made.jobDirectory)
-        let spec = DomainSpec(
+        var spec = DomainSpec(
             name: name, uuid: UUID(), memoryMiB: request.memoryMiB ?? base.memoryMiB,
             vcpus: request.vcpus ?? base.vcpus,
             virtType: virtType, arch: base.arch, machine: base.machine,
             cpu: request.cpu ?? (virtType.rawValue == base.virtType ? base.cpu : nil), boot: base.boot,
             nvramPath: nvramPath, disk: .init(path: overlayPath, format: .qcow2), seedISOPath: seedPath,
-            nic: .init(
-                source: request.network ?? base.nicSource ?? configuration.defaultNetwork, mac: mac,
-                filter: filter),
+            nic: .init(source: interfaces[0].source, mac: mac, filter: filter),
             serialLogPath: consolePath, emulator: base.emulator,
             metadata: SandboxMetadata(
                 owner: configuration.owner, baseVM: request.baseVM, createdAt: createdAt, agentID: request.agentID,
                 ttlSeconds: request.ttlSeconds, jobDirectory: made.jobDirectory))
+        spec.extraNICs = interfaces.dropFirst().map { .init(source: $0.source, mac: $0.mac, filter: filter) }
         let xml = try DomainXMLRenderer().render(spec)
 
         let summary = try await domains.define(xml: xml)
         made.defined = true
-        macsByDomain[summary.uuid] = [mac]
+        macsByDomain[summary.uuid] = Set(made.macs)
+        for interface in interfaces {
+            guard let address = interface.reservedIPv4, case .network(let networkName) = interface.source else {
+                continue
+            }
+            let host = XMLTree("host", [("mac", interface.mac.description), ("ip", address.description)]).render()
+            try await domains.updateDHCPHost(network: networkName, hostXML: host, add: true)
+            made.dhcpHosts.append((networkName, host))
+        }
         try Self.checkCancellation(stage: "define")
         stage(.define)
         metrics.prepared(in: clock.now - start)
@@ -293,10 +326,20 @@ public actor SandboxManager {
         return Sandbox(
             name: name, uuid: summary.uuid, mac: mac, baseVM: request.baseVM, jobDirectory: made.jobDirectory,
             overlayPath: overlayPath, seedISOPath: seedPath, consoleLogPath: consolePath, state: state,
-            createdAt: createdAt, agentID: request.agentID, ttlSeconds: request.ttlSeconds, ipAddress: address)
+            createdAt: createdAt, agentID: request.agentID, ttlSeconds: request.ttlSeconds, ipAddress: address,
+            interfaces: interfaces)
     }
 
     private func rollBack(_ made: CreatedResources, name: SandboxName) async {
+        for host in made.dhcpHosts {
+            do {
+                try await domains.updateDHCPHost(network: host.network, hostXML: host.xml, add: false)
+            } catch {
+                logger.error(
+                    "rollback: cannot remove DHCP host entry",
+                    metadata: ["network": "\(host.network)", "host": "\(host.xml)", "error": "\(error)"])
+            }
+        }
         if made.defined {
             do {
                 try await domains.destroy(named: name.value)
@@ -364,7 +407,7 @@ public actor SandboxManager {
     ///
     /// Each domain's MACs are read from its XML once and cached by UUID; a create lists the
     /// domains and reads only those it has not seen.
-    private func reserveMAC() async throws(SandboxError) -> MACAddress {
+    private func reserveMACs(_ requested: [MACAddress?]) async throws(SandboxError) -> [MACAddress] {
         var used = pendingMACs
         var seen = Set<String>()
         for domain in try await domains.listDomains() {
@@ -381,14 +424,27 @@ public actor SandboxManager {
             used.formUnion(macs)
         }
         macsByDomain = macsByDomain.filter { seen.contains($0.key) }
-        for _ in 0..<64 {
-            let candidate = MACAddress.random()
-            if !used.contains(candidate) {
-                pendingMACs.insert(candidate)
-                return candidate
-            }
+        for case let mac? in requested where used.contains(mac) {
+            throw SandboxError(.nameTaken, "MAC address \(mac) is already used by another domain")
         }
-        throw SandboxError(.nameTaken, "could not find an unused MAC address")
+        used.formUnion(requested.compactMap { $0 })
+        var result: [MACAddress] = []
+        for wanted in requested {
+            if let wanted {
+                result.append(wanted)
+                continue
+            }
+            var found: MACAddress?
+            for _ in 0..<64 where found == nil {
+                let candidate = MACAddress.random()
+                if !used.contains(candidate) { found = candidate }
+            }
+            guard let found else { throw SandboxError(.nameTaken, "could not find an unused MAC address") }
+            used.insert(found)
+            result.append(found)
+        }
+        pendingMACs.formUnion(result)
+        return result
     }
 
     static func macAddresses(in xml: String) -> Set<MACAddress> {
@@ -444,6 +500,7 @@ public actor SandboxManager {
                     .invalidArgument, "domain \(name) is not a sandbox made by SandboxCore; refusing to destroy it")
             }
             if let job = metadata.jobDirectory { jobDirectory = job }
+            let domainXML = try? await domains.domainXML(named: name.value, inactive: true, secure: false)
             await shutDownCleanly(name)
             try await domains.destroy(named: name.value)
             do {
@@ -451,6 +508,7 @@ public actor SandboxManager {
             } catch  where error.code == .notFound {
                 // Gone meanwhile (a transient domain, or another destroy): fine.
             }
+            if let domainXML { await removeDHCPHosts(domainXML: domainXML) }
         }
         if FileManager.default.fileExists(atPath: jobDirectory) {
             do {

@@ -10,8 +10,16 @@ public struct SandboxRequest: Sendable, Hashable {
     /// Host name; derived from the name when nil.
     public var hostname: Hostname?
     public var userData: UserData
-    /// The network the NIC joins; the base's when nil.
+    /// The network the NIC joins (and the default for ``nics`` that name none); the base's when nil.
     public var network: DomainSpec.NIC.Source?
+    /// The sandbox's NICs, in order (`eth0`, `eth1` … in the guest); empty means one
+    /// ``SandboxNIC`` with defaults (DHCP). At most ``SandboxNIC/maxCount``.
+    public var nics: [SandboxNIC] = []
+    /// A network-config of the caller's own, used verbatim instead of the one rendered from
+    /// ``nics`` (NoCloud only; see ``CloudInitSeed/customNetworkConfig``).
+    public var customNetworkConfig: String?
+    /// NoCloud (default) or ConfigDrive.
+    public var seedFormat: SeedFormat = .noCloud
     /// Overrides the base's domain type (`kvm` or `qemu`).
     public var virtType: DomainSpec.VirtType?
     /// Overrides the base's CPU model. nil inherits the base's (when the domain type is the base's)
@@ -67,6 +75,20 @@ public struct Sandbox: Sendable, Hashable, Codable {
     public var ttlSeconds: Int?
     /// The address found when the request asked to wait for it.
     public var ipAddress: String?
+    /// Every NIC, in order; the first is ``mac``'s.
+    public var interfaces: [Interface] = []
+
+    /// One NIC of a sandbox as it was made.
+    public struct Interface: Sendable, Hashable, Codable {
+        /// The name the seed gives it in the guest (`eth0` …).
+        public var name: String
+        public var mac: MACAddress
+        public var source: DomainSpec.NIC.Source
+        /// Fixed addresses the seed configures.
+        public var fixedAddresses: [IPInterfaceAddress]
+        /// The address reserved for it in the network's DHCP server.
+        public var reservedIPv4: IPAddress?
+    }
 }
 
 /// One sandbox found by ``SandboxManager/list()``.

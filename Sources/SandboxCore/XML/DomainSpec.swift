@@ -31,6 +31,11 @@ public struct DomainSpec: Sendable, Hashable, Codable {
     public var seedISOPath: String?
     /// The NIC.
     public var nic: NIC
+    /// More NICs after ``nic``, in order (the guest sees them as its second, third … NIC).
+    public var extraNICs: [NIC] = []
+
+    /// ``nic`` followed by ``extraNICs``.
+    public var allNICs: [NIC] { [nic] + extraNICs }
     /// A file the serial console is logged to.
     public var serialLogPath: String?
     /// Adds the qemu-guest-agent channel `org.qemu.guest_agent.0`.
@@ -183,9 +188,14 @@ public struct DomainSpec: Sendable, Hashable, Codable {
         }
         try ValueChecks.absolutePath(disk.path, what: "disk path")
         if let seedISOPath { try ValueChecks.absolutePath(seedISOPath, what: "seed ISO path") }
-        try nic.source.validate()
-        try ValueChecks.token(nic.model, what: "NIC model")
-        if let filter = nic.filter { try ValueChecks.token(filter, what: "network filter") }
+        for nic in allNICs {
+            try nic.source.validate()
+            try ValueChecks.token(nic.model, what: "NIC model")
+            if let filter = nic.filter { try ValueChecks.token(filter, what: "network filter") }
+        }
+        guard Set(allNICs.map(\.mac)).count == allNICs.count else {
+            throw .invalid("two NICs have the same MAC address")
+        }
         if let serialLogPath { try ValueChecks.absolutePath(serialLogPath, what: "serial log path") }
         if let emulator { try ValueChecks.absolutePath(emulator, what: "emulator path") }
         try metadata?.validate()

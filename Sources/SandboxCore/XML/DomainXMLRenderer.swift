@@ -153,22 +153,7 @@ public struct DomainXMLRenderer: Sendable {
                     ]))
             devices.append(XMLTree("controller", [("type", "scsi"), ("index", "0"), ("model", "virtio-scsi")]))
         }
-        let source: XMLTree
-        let kind: String
-        switch spec.nic.source {
-        case .network(let name):
-            kind = "network"
-            source = XMLTree("source", [("network", name)])
-        case .bridge(let name):
-            kind = "bridge"
-            source = XMLTree("source", [("bridge", name)])
-        }
-        var nic = [
-            XMLTree("mac", [("address", spec.nic.mac.description)]), source,
-            XMLTree("model", [("type", spec.nic.model)]),
-        ]
-        if let filter = spec.nic.filter { nic.append(XMLTree("filterref", [("filter", filter)])) }
-        devices.append(XMLTree("interface", [("type", kind)], children: nic))
+        for nic in spec.allNICs { devices.append(Self.interface(nic)) }
         var serial = [XMLTree("target", [("port", "0")])]
         if let log = spec.serialLogPath { serial.insert(XMLTree("log", [("file", log), ("append", "off")]), at: 0) }
         devices.append(XMLTree("serial", [("type", "pty")], children: serial))
@@ -186,5 +171,23 @@ public struct DomainXMLRenderer: Sendable {
                 children: [XMLTree("backend", [("model", "random")], text: "/dev/urandom")]))
         devices.append(XMLTree("memballoon", [("model", "virtio")]))
         return XMLTree("devices", children: devices)
+    }
+
+    private static func interface(_ nic: DomainSpec.NIC) -> XMLTree {
+        let source: XMLTree
+        let kind: String
+        switch nic.source {
+        case .network(let name):
+            kind = "network"
+            source = XMLTree("source", [("network", name)])
+        case .bridge(let name):
+            kind = "bridge"
+            source = XMLTree("source", [("bridge", name)])
+        }
+        var children = [
+            XMLTree("mac", [("address", nic.mac.description)]), source, XMLTree("model", [("type", nic.model)]),
+        ]
+        if let filter = nic.filter { children.append(XMLTree("filterref", [("filter", filter)])) }
+        return XMLTree("interface", [("type", kind)], children: children)
     }
 }

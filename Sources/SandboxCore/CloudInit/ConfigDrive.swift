@@ -1,0 +1,100 @@
+import Foundation
+
+/// Renders a seed as an OpenStack ConfigDrive (`openstack/latest/…`): the same identity, user-data
+/// and network as the NoCloud files, in the JSON shapes cloud-init's ConfigDrive datasource reads.
+/// Pure and deterministic (sorted keys).
+enum ConfigDrive {
+    static let folders = ["openstack", "latest"]
+
+    /// `meta_data.json`: `uuid` is the instance-id (cloud-init takes it from there), `hostname`
+    /// the local host name.
+    struct MetaData: Encodable {
+        var uuid: String
+        var hostname: String
+        var name: String
+        var launch_index = 0
+    }
+
+    /// `network_data.json`: one `phy` link per NIC (with `name`, which cloud-init honours, so the
+    /// NIC gets the same name as with NoCloud), its networks, and DNS services.
+    struct NetworkData: Encodable {
+        struct Link: Encodable {
+            var id: String
+            var name: String
+            var type = "phy"
+            var ethernet_mac_address: String
+        }
+        struct Route: Encodable {
+            var network: String
+            var netmask: String
+            var gateway: String
+        }
+        struct Network: Encodable {
+            var id: String
+            var link: String
+            var type: String
+            var ip_address: String?
+            var netmask: String?
+            var routes: [Route]?
+            var dns_search: [String]?
+        }
+        struct Service: Encodable {
+            var type = "dns"
+            var address: String
+        }
+        var links: [Link] = []
+        var networks: [Network] = []
+        var services: [Service] = []
+    }
+
+    static func metaData(_ seed: CloudInitSeed) throws(SandboxError) -> String {
+        try encode(
+            MetaData(uuid: seed.instanceID, hostname: seed.hostname.description, name: seed.hostname.description))
+    }
+
+    static func networkData(_ config: NetworkConfig) throws(SandboxError) -> String {
+        var data = NetworkData()
+        for nic in config.ethernets {
+            data.links.append(
+                .init(id: nic.interfaceName, name: nic.interfaceName, ethernet_mac_address: nic.mac.description))
+            func add(_ type: String, address: IPInterfaceAddress? = nil, routes: [NetworkData.Route]? = nil) {
+                data.networks.append(
+                    .init(
+                        id: "\(nic.interfaceName)-\(data.networks.count)", link: nic.interfaceName, type: type,
+                        ip_address: address?.address.description,
+                        netmask: address.map {
+                            IPAddress.netmask(family: $0.family, prefixLength: $0.prefixLength).description
+                        },
+                        routes: routes,
+                        dns_search: nic.searchDomains.isEmpty ? nil : nic.searchDomains.map(\.description)))
+            }
+            if nic.dhcp4 { add("ipv4_dhcp") }
+            if nic.dhcp6 { add("ipv6_dhcpv6-stateful") } else if nic.acceptRA == true { add("ipv6_slaac") }
+            for address in nic.addresses {
+                let gateway = address.family == .ipv4 ? nic.gateway4 : nic.gateway6
+                let routes = gateway.map { gateway in
+                    let any = IPAddress.any(address.family).description
+                    return [NetworkData.Route(network: any, netmask: any, gateway: gateway.description)]
+                }
+                add(address.family == .ipv4 ? "ipv4" : "ipv6", address: address, routes: routes)
+            }
+            for server in nic.nameservers where !data.services.contains(where: { $0.address == server.description }) {
+                data.services.append(.init(address: server.description))
+            }
+        }
+        return try encode(data)
+    }
+
+    /// `vendor_data.json`: cloud-init accepts a JSON string holding the vendor-data document.
+    static func vendorData(_ text: String) throws(SandboxError) -> String { try encode(text) }
+
+    private static func encode<Value: Encodable>(_ value: Value) throws(SandboxError) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+        } catch {
+            throw SandboxError(.seedBuildFailed, "cannot encode ConfigDrive JSON: \(error)")
+        }
+    }
+}
