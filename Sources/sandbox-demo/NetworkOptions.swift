@@ -50,7 +50,7 @@ struct NetworkOptions: ParsableArguments {
                 first.ipv6 = .fixed(try IPInterfaceAddress(parsing: ipv6), gateway: via)
             }
             for server in dns { first.nameservers.append(try IPAddress(parsing: server)) }
-            for domain in search { first.searchDomains.append(try Hostname(domain)) }
+            for domain in search { first.searchDomains.append(domain) }
             if let reserveIp { first.reservedIPv4 = try IPAddress(parsing: reserveIp) }
             request.nics = [first] + extraNic.map { SandboxNIC(network: .network($0)) }
         }

@@ -4,7 +4,8 @@ import SandboxCore
 
 struct SeedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "seed", abstract: "Write a cloud-init NoCloud seed ISO (and its plain files beside it).")
+        commandName: "seed",
+        abstract: "Write a cloud-init seed ISO, NoCloud or ConfigDrive (and its plain files beside it).")
 
     @Option(help: "Sandbox name: the instance-id and default hostname.") var name: String
     @Option(help: "MAC address of the sandbox's NIC (network-config matches it).") var mac: String
@@ -16,6 +17,7 @@ struct SeedCommand: ParsableCommand {
     @Option(help: "Seconds since the epoch stamped on the ISO (for reproducible images).") var timestamp: Int64 =
         CloudInitSeedBuilder.defaultTimestamp
     @Flag(help: "Do not write meta-data, user-data and network-config next to the ISO.") var noPlainFiles = false
+    @Option(help: "Seed format: nocloud or configdrive.") var format = "nocloud"
 
     func run() throws {
         let sandbox = try checked { () throws(SandboxError) in try SandboxName(name) }
@@ -30,9 +32,13 @@ struct SeedCommand: ParsableCommand {
             }
         }
         let outputPath = URL(fileURLWithPath: output).standardizedFileURL.path
-        let seed = try CloudInitSeed(
+        guard let seedFormat = SeedFormat(rawValue: format) else {
+            throw CLIError("--format must be nocloud or configdrive, not \(format)")
+        }
+        var seed = try CloudInitSeed(
             sandbox: sandbox, mac: macAddress, hostname: host,
             userData: UserData(sshAuthorizedKeys: sshAuthorizedKey, sshUser: sshUser, extraCloudConfig: extra))
+        seed.format = seedFormat
         let folder = noPlainFiles ? nil : URL(fileURLWithPath: outputPath).deletingLastPathComponent().path
         try CloudInitSeedBuilder(timestamp: timestamp).write(seed, isoPath: outputPath, plainFilesDirectory: folder)
         print(outputPath)

@@ -75,6 +75,12 @@ final class SilentGuestDomainManager: DomainManager, @unchecked Sendable {
         _ = try await inner.interfaceAddresses(named: name, source: .lease)
         return []
     }
+    func networkXML(named name: String) async throws(SandboxError) -> String {
+        throw SandboxError(.notFound, "no network \(name) here")
+    }
+    func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError) {
+        throw SandboxError(.notFound, "no network \(network) here")
+    }
     func networkDHCPLeases(network: String, mac: String?) async throws(SandboxError) -> [NetworkDHCPLease] { [] }
     func metadata(named name: String, namespaceURI: String) async throws(SandboxError) -> String? {
         try await inner.metadata(named: name, namespaceURI: namespaceURI)
@@ -165,6 +171,12 @@ struct PlaceholderDomains: DomainManager {
     func interfaceAddresses(named name: String, source: AddressSource) async throws(SandboxError) -> [InterfaceAddress]
     {
         throw Self.missing(name)
+    }
+    func networkXML(named name: String) async throws(SandboxError) -> String {
+        throw SandboxError(.notFound, "no network \(name) here")
+    }
+    func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError) {
+        throw SandboxError(.notFound, "no network \(network) here")
     }
     func networkDHCPLeases(network: String, mac: String?) async throws(SandboxError) -> [NetworkDHCPLease] { [] }
     func metadata(named name: String, namespaceURI: String) async throws(SandboxError) -> String? {

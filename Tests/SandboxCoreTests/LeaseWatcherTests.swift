@@ -17,6 +17,12 @@ final class LeaseTableDomains: DomainManager {
         table.withLock { $0[network] = leases }
     }
 
+    func networkXML(named name: String) async throws(SandboxError) -> String {
+        throw SandboxError(.notFound, "no network \(name) here")
+    }
+    func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError) {
+        throw SandboxError(.notFound, "no network \(network) here")
+    }
     func networkDHCPLeases(network: String, mac: String?) async throws(SandboxError) -> [NetworkDHCPLease] {
         polls.withLock { $0 += 1 }
         return table.withLock { $0[network] ?? [] }

@@ -30,19 +30,18 @@ enum CloudInitYAML {
             if !nic.addresses.isEmpty {
                 writer.flowList("addresses", nic.addresses.map { quote($0.description) }, depth: 2)
             }
-            // Default routes as `to: 0.0.0.0/0` and `to: ::/0`: netplan deprecates gateway4/6, and
-            // cloud-init 22.x (ENI guests) does not know `to: default`.
-            var routes: [String] = []
-            if let gateway = nic.gateway4 { routes.append(route(to: "0.0.0.0/0", via: gateway)) }
-            if let gateway = nic.gateway6 { routes.append(route(to: "::/0", via: gateway)) }
-            if !routes.isEmpty { writer.flowList("routes", routes, depth: 2) }
+            // gateway4/gateway6, not `routes`: netplan calls them deprecated but renders them, and
+            // cloud-init 22.x's ENI renderer gets an IPv6 default route right only this way
+            // (`to: ::/0` becomes `::/64`, `to: default` is refused).
+            if let gateway = nic.gateway4 { writer.quoted("gateway4", gateway.description, depth: 2) }
+            if let gateway = nic.gateway6 { writer.quoted("gateway6", gateway.description, depth: 2) }
             if !nic.nameservers.isEmpty || !nic.searchDomains.isEmpty {
                 writer.open("nameservers", depth: 2)
                 if !nic.nameservers.isEmpty {
                     writer.flowList("addresses", nic.nameservers.map { quote($0.description) }, depth: 3)
                 }
                 if !nic.searchDomains.isEmpty {
-                    writer.flowList("search", nic.searchDomains.map { quote($0.description) }, depth: 3)
+                    writer.flowList("search", nic.searchDomains.map { quote($0) }, depth: 3)
                 }
             }
         }
@@ -50,10 +49,6 @@ enum CloudInitYAML {
     }
 
     private static func quote(_ text: String) -> String { YAMLBlockWriter.doubleQuoted(text) }
-
-    private static func route(to destination: String, via gateway: IPAddress) -> String {
-        "{to: \(quote(destination)), via: \(quote(gateway.description))}"
-    }
 
     static func userData(_ data: UserData) throws(SandboxError) -> String {
         var pairs: [(Node, Node)] = []

@@ -36,6 +36,7 @@ enum ConfigDrive {
             var ip_address: String?
             var netmask: String?
             var routes: [Route]?
+            var dns_nameservers: [String]?
             var dns_search: [String]?
         }
         struct Service: Encodable {
@@ -57,7 +58,9 @@ enum ConfigDrive {
         for nic in config.ethernets {
             data.links.append(
                 .init(id: nic.interfaceName, name: nic.interfaceName, ethernet_mac_address: nic.mac.description))
+            // DNS on the NIC's first network (cloud-init's netplan output drops the global `services`).
             func add(_ type: String, address: IPInterfaceAddress? = nil, routes: [NetworkData.Route]? = nil) {
+                let first = !data.networks.contains { $0.link == nic.interfaceName }
                 data.networks.append(
                     .init(
                         id: "\(nic.interfaceName)-\(data.networks.count)", link: nic.interfaceName, type: type,
@@ -66,7 +69,8 @@ enum ConfigDrive {
                             IPAddress.netmask(family: $0.family, prefixLength: $0.prefixLength).description
                         },
                         routes: routes,
-                        dns_search: nic.searchDomains.isEmpty ? nil : nic.searchDomains.map(\.description)))
+                        dns_nameservers: first && !nic.nameservers.isEmpty ? nic.nameservers.map(\.description) : nil,
+                        dns_search: first && !nic.searchDomains.isEmpty ? nic.searchDomains : nil))
             }
             if nic.dhcp4 { add("ipv4_dhcp") }
             if nic.dhcp6 { add("ipv6_dhcpv6-stateful") } else if nic.acceptRA == true { add("ipv6_slaac") }

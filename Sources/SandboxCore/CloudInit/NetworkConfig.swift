@@ -26,14 +26,14 @@ public struct NetworkConfig: Sendable, Hashable, Codable {
         public var gateway6: IPAddress?
         /// DNS servers.
         public var nameservers: [IPAddress]
-        /// DNS search domains.
-        public var searchDomains: [Hostname]
+        /// DNS search domains: dot-separated host-name labels, at most 253 bytes each.
+        public var searchDomains: [String]
 
         public init(
             interfaceName: String = "eth0", mac: MACAddress, dhcp4: Bool = true, dhcp6: Bool = false,
             dhcpIdentifierMAC: Bool = true, acceptRA: Bool? = nil, addresses: [IPInterfaceAddress] = [],
             gateway4: IPAddress? = nil, gateway6: IPAddress? = nil, nameservers: [IPAddress] = [],
-            searchDomains: [Hostname] = []
+            searchDomains: [String] = []
         ) {
             self.interfaceName = interfaceName
             self.mac = mac
@@ -80,6 +80,16 @@ public struct NetworkConfig: Sendable, Hashable, Codable {
                 }
             }
             for server in nameservers { try server.requireUnicast(what: "\(interfaceName): nameserver") }
+            for domain in searchDomains {
+                let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+                guard domain.utf8.count <= 253,
+                    labels.allSatisfy({ (try? Hostname(String($0))) != nil })
+                else {
+                    throw .invalid(
+                        "\(interfaceName): search domain \(ValueChecks.quoted(domain)) must be dot-separated host-name labels"
+                    )
+                }
+            }
             guard nameservers.count <= 8, searchDomains.count <= 8 else {
                 throw .invalid("\(interfaceName): at most 8 nameservers and 8 search domains")
             }

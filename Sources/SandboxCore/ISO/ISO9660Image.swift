@@ -173,6 +173,9 @@ enum ISO9660Image {
         }
         try set(iso_write_opts_set_iso_level(options, 3), "iso_write_opts_set_iso_level")
         try set(iso_write_opts_set_rockridge(options, 1), "iso_write_opts_set_rockridge")
+        // RRIP 1.10 (what genisoimage writes): PX entries without file serial numbers, which libisofs
+        // hands out to directories from a counter that differs from build to build.
+        try set(iso_write_opts_set_rrip_version_1_10(options, 1), "iso_write_opts_set_rrip_version_1_10")
         try set(iso_write_opts_set_joliet(options, 1), "iso_write_opts_set_joliet")
         // bit1: Joliet names exactly as given, without ";1" and without a forced "." (`meta-data`, not
         // `meta-data.;1`); the ECMA-119 names keep both (`META_DATA.;1`).

@@ -82,15 +82,6 @@ extension DomainManager {
     /// No network filters: what a manager without filter support (a fake) answers.
     public func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
 
-    /// No networks: what a manager without network support (a fake) answers.
-    public func networkXML(named name: String) async throws(SandboxError) -> String {
-        throw SandboxError(.notFound, "network \(ValueChecks.quoted(name)) does not exist")
-    }
-
-    public func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError) {
-        throw SandboxError(.notFound, "network \(ValueChecks.quoted(network)) does not exist")
-    }
-
     /// The domain's XML description without security-sensitive data.
     public func domainXML(named name: String, inactive: Bool) async throws(SandboxError) -> String {
         try await domainXML(named: name, inactive: inactive, secure: false)

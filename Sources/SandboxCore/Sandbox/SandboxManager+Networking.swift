@@ -25,21 +25,72 @@ extension SandboxManager {
         }
     }
 
-    /// The DHCP host entries (`<host …/>` as the network's XML has them) for `macs` in `network`.
-    static func dhcpHostEntries(in networkXML: String, macs: Set<MACAddress>) -> [String] {
+    /// Checks each reservation against its network before anything is made: the network exists,
+    /// has an IPv4 subnet holding the address, and no other MAC has the address reserved.
+    func checkReservations(_ interfaces: [Sandbox.Interface]) async throws(SandboxError) {
+        for interface in interfaces {
+            guard let address = interface.reservedIPv4 else { continue }
+            guard case .network(let network) = interface.source else {
+                throw .invalid("\(interface.name): a DHCP reservation needs a libvirt network, not a bridge")
+            }
+            let xml = try await domains.networkXML(named: network)
+            let subnets = Self.ipv4Subnets(in: xml)
+            guard subnets.contains(where: { $0.contains(address) }) else {
+                let known = subnets.isEmpty ? "none" : subnets.map(\.description).joined(separator: ", ")
+                throw .invalid(
+                    "\(interface.name): reserved address \(address) is not on network \(network) (IPv4 subnets: \(known))"
+                )
+            }
+            if let taken = Self.dhcpHostEntries(in: xml, ip: address).first {
+                throw SandboxError(.nameTaken, "address \(address) is already reserved on network \(network): \(taken)")
+            }
+        }
+    }
+
+    /// The IPv4 subnets (`<ip address=… netmask=…|prefix=…>`) of a network's XML.
+    static func ipv4Subnets(in networkXML: String) -> [IPInterfaceAddress] {
+        var result: [IPInterfaceAddress] = []
+        var rest = networkXML[...]
+        while let start = rest.range(of: "<ip ") {
+            guard let end = rest[start.upperBound...].range(of: ">") else { break }
+            let element = rest[start.lowerBound..<end.upperBound]
+            rest = rest[end.upperBound...]
+            guard let text = attribute("address", in: element, tag: "<ip "), let address = IPAddress(text),
+                address.family == .ipv4
+            else { continue }
+            var prefix: Int?
+            if let value = attribute("prefix", in: element, tag: "<ip ") { prefix = Int(value) }
+            if let mask = attribute("netmask", in: element, tag: "<ip ").flatMap(IPAddress.init) {
+                prefix = mask.bytes.reduce(0) { $0 + $1.nonzeroBitCount }
+            }
+            if let prefix, let subnet = try? IPInterfaceAddress(address: address, prefixLength: prefix) {
+                result.append(subnet)
+            }
+        }
+        return result
+    }
+
+    /// Host entries reserving `ip`.
+    static func dhcpHostEntries(in networkXML: String, ip: IPAddress) -> [String] {
+        hostElements(in: networkXML).filter { attribute("ip", in: $0[...], tag: "<host ") == ip.description }
+    }
+
+    private static func hostElements(in networkXML: String) -> [String] {
         var entries: [String] = []
         var rest = networkXML[...]
         while let start = rest.range(of: "<host ") {
             guard let end = rest[start.upperBound...].range(of: "/>") else { break }
-            let element = String(rest[start.lowerBound..<end.upperBound])
+            entries.append(String(rest[start.lowerBound..<end.upperBound]))
             rest = rest[end.upperBound...]
-            if macs.contains(where: {
-                element.lowercased().contains("mac='\($0)'") || element.lowercased().contains("mac=\"\($0)\"")
-            }) {
-                entries.append(element)
-            }
         }
         return entries
+    }
+
+    /// The DHCP host entries (`<host …/>` as the network's XML has them) for `macs` in `network`.
+    static func dhcpHostEntries(in networkXML: String, macs: Set<MACAddress>) -> [String] {
+        hostElements(in: networkXML).filter { element in
+            attribute("mac", in: element[...], tag: "<host ").flatMap(MACAddress.init).map(macs.contains) ?? false
+        }
     }
 
     /// Removes the DHCP reservations of a sandbox's NICs (found in its domain XML) from their

@@ -236,12 +236,7 @@ public actor SandboxManager {
                 name: "eth\(index)", mac: mac, source: nic.network ?? defaultSource, fixedAddresses: fixed,
                 reservedIPv4: nic.reservedIPv4)
         }
-        for interface in interfaces where interface.reservedIPv4 != nil {
-            guard case .network = interface.source else {
-                throw SandboxError.invalid(
-                    "\(interface.name): a DHCP reservation needs a libvirt network, not a bridge")
-            }
-        }
+        try await checkReservations(interfaces)
 
         // The job folder: mkdir is the cross-process lock on the name.
         try makeJobDirectory(made.jobDirectory, name: name)

@@ -37,7 +37,7 @@ public struct SandboxNIC: Sendable, Hashable, Codable {
     public var ipv4: IPv4
     public var ipv6: IPv6
     public var nameservers: [IPAddress]
-    public var searchDomains: [Hostname]
+    public var searchDomains: [String]
     /// Reserve this IPv4 address for the NIC in the libvirt network's DHCP server (a `<host>` entry
     /// with the MAC, address and host name), removed again when the sandbox is destroyed. Needs
     /// ``IPv4/dhcp`` and a libvirt network (not a bridge) whose DHCP range the address may be in.
@@ -45,7 +45,7 @@ public struct SandboxNIC: Sendable, Hashable, Codable {
 
     public init(
         network: DomainSpec.NIC.Source? = nil, mac: MACAddress? = nil, ipv4: IPv4 = .dhcp,
-        ipv6: IPv6 = .guestDefault, nameservers: [IPAddress] = [], searchDomains: [Hostname] = [],
+        ipv6: IPv6 = .guestDefault, nameservers: [IPAddress] = [], searchDomains: [String] = [],
         reservedIPv4: IPAddress? = nil
     ) {
         self.network = network

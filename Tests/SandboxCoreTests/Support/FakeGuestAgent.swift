@@ -240,6 +240,12 @@ actor FakeGuestAgent: DomainManager {
     func interfaceAddresses(named name: String, source: AddressSource) throws(SandboxError) -> [InterfaceAddress] {
         []
     }
+    func networkXML(named name: String) async throws(SandboxError) -> String {
+        throw SandboxError(.notFound, "no network \(name) here")
+    }
+    func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError) {
+        throw SandboxError(.notFound, "no network \(network) here")
+    }
     func networkDHCPLeases(network: String, mac: String?) throws(SandboxError) -> [NetworkDHCPLease] { [] }
     func metadata(named name: String, namespaceURI: String) throws(SandboxError) -> String? { nil }
     func lifecycleEvents() throws(SandboxError) -> AsyncStream<DomainLifecycleEvent> {

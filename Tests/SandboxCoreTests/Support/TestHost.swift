@@ -124,6 +124,12 @@ final class FaultyDomainManager: DomainManager, @unchecked Sendable {
     func networkDHCPLeases(network: String, mac: String?) async throws(SandboxError) -> [NetworkDHCPLease] {
         try await inner.networkDHCPLeases(network: network, mac: mac)
     }
+    func networkXML(named name: String) async throws(SandboxError) -> String {
+        try await inner.networkXML(named: name)
+    }
+    func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError) {
+        try await inner.updateDHCPHost(network: network, hostXML: hostXML, add: add)
+    }
     func metadata(named name: String, namespaceURI: String) async throws(SandboxError) -> String? {
         try await inner.metadata(named: name, namespaceURI: namespaceURI)
     }

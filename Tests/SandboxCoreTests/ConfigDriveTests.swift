@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+@testable import SandboxCore
+
+/// ConfigDrive seeds: the volume, the file tree, and what cloud-init's own ConfigDrive code makes
+/// of `network_data.json`.
+@Suite struct ConfigDriveTests {
+    static func seed(vendorData: String? = nil) throws -> CloudInitSeed {
+        CloudInitSeed(
+            instanceID: "sbx-cd-1", hostname: try Hostname("cd-host"), network: try NetworkOptionsTests.twoNICs(),
+            userData: UserData(extraCloudConfig: "runcmd: [[touch, /tmp/ok]]"), vendorData: vendorData,
+            format: .configDrive)
+    }
+
+    @Test func metaDataCarriesTheInstanceIDAndHostname() throws {
+        let files = try CloudInitSeedBuilder().files(for: try Self.seed())
+        let meta = try #require(
+            try JSONSerialization.jsonObject(with: Data(files.metaData.utf8)) as? [String: Any])
+        #expect(meta["uuid"] as? String == "sbx-cd-1")
+        #expect(meta["hostname"] as? String == "cd-host")
+        #expect(files.userData.hasPrefix("#cloud-config\n"))
+        #expect(files.named.map(\.name) == ["meta_data.json", "user_data", "network_data.json"])
+    }
+
+    @Test func theSameSeedGivesTheSameBytes() throws {
+        let one = try CloudInitSeedBuilder().isoImage(for: try Self.seed(vendorData: "#cloud-config\n{}\n"))
+        let two = try CloudInitSeedBuilder().isoImage(for: try Self.seed(vendorData: "#cloud-config\n{}\n"))
+        let firstDifference = zip(one, two).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        #expect(
+            one.count == two.count && firstDifference == nil, "differ at byte \(String(describing: firstDifference))")
+    }
+
+    @Test(.enabled(if: ExternalTool.exists("/usr/sbin/blkid") || ExternalTool.exists("/sbin/blkid")))
+    func theVolumeIsLabelledConfig2() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let iso = folder.file("seed.iso")
+        try CloudInitSeedBuilder().write(try Self.seed(), isoPath: iso)
+        let blkid = ExternalTool.exists("/usr/sbin/blkid") ? "/usr/sbin/blkid" : "/sbin/blkid"
+        let result = try ExternalTool.run(blkid, ["-p", "-o", "export", iso])
+        #expect(result.stdout.contains("LABEL=config-2"), "\(result.stdout)")
+        #expect(result.stdout.contains("TYPE=iso9660"), "\(result.stdout)")
+    }
+
+    @Test(.enabled(if: ExternalTool.exists("/usr/bin/isoinfo")), arguments: ["-R", "-J"])
+    func theFilesAreUnderOpenstackLatest(tree: String) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let iso = folder.file("seed.iso")
+        let files = try CloudInitSeedBuilder().write(try Self.seed(vendorData: "#cloud-config\n{}\n"), isoPath: iso)
+        for (name, contents) in files.named {
+            let result = try ExternalTool.run(
+                "/usr/bin/isoinfo", ["-i", iso, tree, "-x", "/openstack/latest/" + name])
+            #expect(result.stdout == contents, "\(name) in the \(tree) tree")
+        }
+        let vendor = try #require(files.vendorData)
+        #expect(
+            try JSONSerialization.jsonObject(with: Data(vendor.utf8), options: .fragmentsAllowed) as? String
+                == "#cloud-config\n{}\n")
+    }
+
+    /// cloud-init's ConfigDrive helper turns network_data.json into its network state; netplan
+    /// output shows names, MACs, addresses, routes and DNS made it through.
+    @Test(.enabled(if: ExternalTool.exists("/usr/bin/cloud-init")))
+    func cloudInitReadsTheNetworkData() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let files = try CloudInitSeedBuilder().files(for: try Self.seed())
+        let path = try folder.write(files.networkConfig, to: "network_data.json")
+        let result = try ExternalTool.run(
+            "/usr/bin/cloud-init",
+            [
+                "devel", "net-convert", "-p", path, "-k", "network_data.json", "-D", "debian", "-O", "netplan", "-d",
+                folder.file("out"),
+            ])
+        try #require(result.status == 0, "\(result.stderr)")
+        let netplan = try String(contentsOfFile: folder.file("out/etc/netplan/50-cloud-init.yaml"), encoding: .utf8)
+        for text in [
+            "eth0:", "macaddress: '52:54:00:12:34:56'", "set-name: eth0", "10.20.0.5/24", "fd00:20::5/64",
+            "via: 10.20.0.1", "10.20.0.53", "sandbox.internal", "eth1:", "dhcp4: true",
+        ] {
+            #expect(netplan.contains(text), "missing \(text) in\n\(netplan)")
+        }
+    }
+
+    @Test func isoPathsMayNotClash() {
+        let file = ISOFile(name: "latest", contents: [1])
+        let nested = ISOFile(name: "x", contents: [2], folders: ["latest"])
+        #expect(throws: SandboxError.self) {
+            try ISO9660Image.build(volumeID: "v", files: [file, nested], timestamp: 0)
+        }
+        let deep = ISOFile(name: "x", contents: [2], folders: Array(repeating: "d", count: 7))
+        #expect(throws: SandboxError.self) { try ISO9660Image.build(volumeID: "v", files: [deep], timestamp: 0) }
+        let dotted = ISOFile(name: "x", contents: [2], folders: [".."])
+        #expect(throws: SandboxError.self) { try ISO9660Image.build(volumeID: "v", files: [dotted], timestamp: 0) }
+    }
+}
