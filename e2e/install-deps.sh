@@ -31,6 +31,8 @@ PACKAGES=(
     qemu-system-arm qemu-efi-aarch64 qemu-user-static binfmt-support
     # image building / seeds / namespaces
     debootstrap e2fsprogs genisoimage iproute2 util-linux ca-certificates
+    # ping from inside the test network's namespace (fixed-address sandboxes must answer)
+    iputils-ping
 )
 
 missing=()

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+
+@testable import SandboxCore
+
+/// A fixed address on real guests of both network flavours: the library renders it (netplan
+/// passes it through; cloud-init writes an ifupdown stanza on ENI), the guest configures it,
+/// the guest agent reports it, and it answers pings from inside the test network's namespace.
+/// The same sandboxes ask for a new machine-id on first boot and must have one.
+///
+/// Both flavours boot at once. Run by `e2e/run.sh`; skipped without `SANDBOX_E2E_URI`.
+@Suite(.serialized, .enabled(if: E2EEnvironment.enabled, "end-to-end suite: run e2e/run.sh to enable it"))
+struct NetworkOptionsE2ETests {
+    @Test func aFixedAddressAnswersOnEveryFlavour() async throws {
+        let environment = try #require(E2EEnvironment.current)
+        let connection = try await LibvirtConnection(uri: environment.uri)
+        let subnet = try #require(
+            SandboxManager.ipv4Subnets(in: try await connection.networkXML(named: environment.network)).first,
+            "the test network has no IPv4 subnet")
+        let gateway = subnet.address
+        await withTaskGroup(of: Void.self) { group in
+            for (index, flavour) in E2EEnvironment.flavours.enumerated() {
+                group.addTask {
+                    do {
+                        try await Self.fixedAddress(
+                            flavour: flavour, index: index, gateway: gateway, prefix: subnet.prefixLength,
+                            environment: environment, connection: connection)
+                    } catch {
+                        Issue.record("\(flavour): fixed address end to end failed: \(error)")
+                    }
+                }
+            }
+        }
+        await connection.close()
+    }
+
+    static func fixedAddress(
+        flavour: String, index: Int, gateway: IPAddress, prefix: Int, environment: E2EEnvironment,
+        connection: LibvirtConnection
+    ) async throws {
+        let image = try #require(environment.images[flavour], "no image for \(flavour)")
+        let work = environment.workDirectory + "/netopts-" + flavour
+        try? FileManager.default.removeItem(atPath: work)
+        try FileManager.default.createDirectory(atPath: work + "/jobs", withIntermediateDirectories: true)
+        let fixture = BaseFixture(
+            flavour: flavour, image: image, work: work, network: environment.network, connection: connection)
+        let baseName = "e2e-netopts-base-\(flavour)"
+        try Qcow2Overlay.create(at: fixture.baseDisk, backing: try DiskImage.inspect(path: image + "/base.qcow2"))
+        var spec = try fixture.domainSpec(name: baseName, disk: fixture.baseDisk, seed: "", mac: .random())
+        spec.seedISOPath = nil
+        _ = try await connection.define(xml: try DomainXMLRenderer().render(spec))
+        defer { Task { try? await connection.undefine(named: baseName) } }
+
+        // Below the DHCP range (.100–.250) of the test network: nobody else has it.
+        var octets = gateway.bytes
+        octets[3] = UInt8(20 + index)
+        let address = try IPAddress(parsing: octets.map(String.init).joined(separator: "."))
+        let manager = SandboxManager(
+            domains: connection,
+            configuration: .init(
+                jobsRoot: work + "/jobs", owner: "e2e-netopts", defaultNetwork: .network(environment.network),
+                gracefulShutdownTimeout: .zero, discoverySources: [.agent]))
+        var request = SandboxRequest(
+            baseVM: baseName, userData: UserData(resetMachineID: true), waitForIP: true,
+            ipTimeout: CloneNetworkingE2ETests.bootTimeout)
+        request.nics = [
+            SandboxNIC(
+                ipv4: .fixed(try IPInterfaceAddress(address: address, prefixLength: prefix), gateway: gateway),
+                nameservers: [gateway])
+        ]
+        let clock = ContinuousClock()
+        let start = clock.now
+        let sandbox = try await manager.create(request)
+        defer { Task { try? await manager.destroy(sandbox.name) } }
+        let toIP = clock.now - start
+        #expect(sandbox.ipAddress == address.description, "\(flavour): the agent reported \(sandbox.ipAddress ?? "-")")
+
+        let agent = await manager.agent(for: sandbox.name)
+        let addresses = try await agent.run("ip -4 -o addr show dev eth0; ip -4 route show default")
+        #expect(addresses.stdout.contains("inet \(address)/\(prefix)"), "\(flavour): \(addresses.stdout)")
+        #expect(addresses.stdout.contains("default via \(gateway)"), "\(flavour): \(addresses.stdout)")
+        // cloud-init-per leaves its marker; the machine-id is a fresh 32-hex-digit id.
+        let identity = try await agent.run(
+            "cat /etc/machine-id; ls /var/lib/cloud/sem/ | grep -c sandboxcore-machine-id")
+        let lines = identity.stdout.split(separator: "\n")
+        #expect(lines.first?.count == 32, "\(flavour): \(identity.stdout)")
+        #expect(lines.last == "1", "\(flavour): \(identity.stdout) \(identity.stderr)")
+
+        // From the host side of the isolated network (its namespace), the guest answers.
+        let ping = try pingInNamespace(address.description, environment: environment)
+        #expect(ping.status == 0, "\(flavour): ping \(address): \(ping.stdout)\(ping.stderr)")
+        let note = String(
+            format: "fixed %@/%d: create→agent-reported address %.1fs", address.description, prefix, toIP.seconds)
+        print("Network options E2E (\(flavour)): \(note)")
+        await ResultsFile.shared.append(
+            E2EResult(
+                flavour: flavour, sandbox: sandbox.name.value, kind: "fixed-ip", ipAddress: sandbox.ipAddress,
+                createToIPSeconds: toIP.seconds, note: note))
+    }
+
+    /// `ping` run inside the test network's namespace (recorded by `e2e/libvirtd-netns.sh`).
+    static func pingInNamespace(_ address: String, environment: E2EEnvironment) throws -> (
+        status: Int32, stdout: String, stderr: String
+    ) {
+        let state = try #require(environment.stateDirectory, "no SANDBOX_E2E_STATE")
+        let namespace = try String(contentsOfFile: state + "/netns", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let process = Process()
+        process.executableURL = URL(
+            fileURLWithPath: FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip")
+                ? "/usr/sbin/ip" : "/sbin/ip")
+        process.arguments = ["netns", "exec", namespace, "ping", "-c", "3", "-W", "2", address]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        process.waitUntilExit()
+        return (
+            process.terminationStatus, String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+            String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        )
+    }
+}
