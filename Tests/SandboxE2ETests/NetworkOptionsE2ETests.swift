@@ -49,7 +49,6 @@ struct NetworkOptionsE2ETests {
         var spec = try fixture.domainSpec(name: baseName, disk: fixture.baseDisk, seed: "", mac: .random())
         spec.seedISOPath = nil
         _ = try await connection.define(xml: try DomainXMLRenderer().render(spec))
-        defer { Task { try? await connection.undefine(named: baseName) } }
 
         // Below the DHCP range (.100–.250) of the test network: nobody else has it.
         var octets = gateway.bytes
@@ -70,9 +69,25 @@ struct NetworkOptionsE2ETests {
         ]
         let clock = ContinuousClock()
         let start = clock.now
-        let sandbox = try await manager.create(request)
-        defer { Task { try? await manager.destroy(sandbox.name) } }
-        let toIP = clock.now - start
+        var made: Sandbox?
+        do {
+            let sandbox = try await manager.create(request)
+            made = sandbox
+            try await check(
+                sandbox, toIP: clock.now - start, address: address, gateway: gateway, prefix: prefix, flavour: flavour,
+                manager: manager, environment: environment)
+        } catch {
+            Issue.record("\(flavour): \(error)")
+        }
+        // Destroyed before returning: a guest left running would slow the suites after this one.
+        if let made { try? await manager.destroy(made.name) }
+        try? await connection.undefine(named: baseName)
+    }
+
+    static func check(
+        _ sandbox: Sandbox, toIP: Duration, address: IPAddress, gateway: IPAddress, prefix: Int, flavour: String,
+        manager: SandboxManager, environment: E2EEnvironment
+    ) async throws {
         #expect(sandbox.ipAddress == address.description, "\(flavour): the agent reported \(sandbox.ipAddress ?? "-")")
 
         let agent = await manager.agent(for: sandbox.name)
