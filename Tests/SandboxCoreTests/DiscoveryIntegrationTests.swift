@@ -75,6 +75,7 @@ final class SilentGuestDomainManager: DomainManager, @unchecked Sendable {
         _ = try await inner.interfaceAddresses(named: name, source: .lease)
         return []
     }
+    func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
     func networkXML(named name: String) async throws(SandboxError) -> String {
         throw SandboxError(.notFound, "no network \(name) here")
     }
@@ -172,6 +173,7 @@ struct PlaceholderDomains: DomainManager {
     {
         throw Self.missing(name)
     }
+    func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
     func networkXML(named name: String) async throws(SandboxError) -> String {
         throw SandboxError(.notFound, "no network \(name) here")
     }

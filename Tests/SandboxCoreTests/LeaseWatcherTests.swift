@@ -17,6 +17,7 @@ final class LeaseTableDomains: DomainManager {
         table.withLock { $0[network] = leases }
     }
 
+    func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
     func networkXML(named name: String) async throws(SandboxError) -> String {
         throw SandboxError(.notFound, "no network \(name) here")
     }

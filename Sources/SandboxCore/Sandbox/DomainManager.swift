@@ -79,8 +79,6 @@ public protocol DomainManager: Sendable {
 }
 
 extension DomainManager {
-    /// No network filters: what a manager without filter support (a fake) answers.
-    public func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
 
     /// The domain's XML description without security-sensitive data.
     public func domainXML(named name: String, inactive: Bool) async throws(SandboxError) -> String {

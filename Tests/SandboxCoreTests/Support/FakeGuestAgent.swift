@@ -240,6 +240,7 @@ actor FakeGuestAgent: DomainManager {
     func interfaceAddresses(named name: String, source: AddressSource) throws(SandboxError) -> [InterfaceAddress] {
         []
     }
+    func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
     func networkXML(named name: String) async throws(SandboxError) -> String {
         throw SandboxError(.notFound, "no network \(name) here")
     }
