@@ -172,8 +172,8 @@ cat >"$ROOT/etc/fstab" <<'FSTAB'
 FSTAB
 
 cat >"$ROOT/etc/cloud/cloud.cfg.d/90-sandboxcore-e2e.cfg" <<'CFG'
-# SandboxCore E2E image: only the NoCloud seed (CD-ROM labelled cidata).
-datasource_list: [NoCloud, None]
+# SandboxCore E2E image: the sandbox's seed CD-ROM, NoCloud (cidata) or ConfigDrive (config-2).
+datasource_list: [NoCloud, ConfigDrive, None]
 # minbase has no locales/locale-gen: cc_locale would make `cloud-init status`
 # report an error.
 locale: false

@@ -76,6 +76,10 @@ final class SilentGuestDomainManager: DomainManager, @unchecked Sendable {
         return []
     }
     func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
+    func setMetadata(named name: String, namespaceURI: String, prefix: String, xml: String?) async throws(SandboxError)
+    {
+        throw SandboxError(.notFound, "no domain \(name) here")
+    }
     func networkXML(named name: String) async throws(SandboxError) -> String {
         throw SandboxError(.notFound, "no network \(name) here")
     }
@@ -174,6 +178,10 @@ struct PlaceholderDomains: DomainManager {
         throw Self.missing(name)
     }
     func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
+    func setMetadata(named name: String, namespaceURI: String, prefix: String, xml: String?) async throws(SandboxError)
+    {
+        throw SandboxError(.notFound, "no domain \(name) here")
+    }
     func networkXML(named name: String) async throws(SandboxError) -> String {
         throw SandboxError(.notFound, "no network \(name) here")
     }

@@ -18,6 +18,10 @@ final class LeaseTableDomains: DomainManager {
     }
 
     func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
+    func setMetadata(named name: String, namespaceURI: String, prefix: String, xml: String?) async throws(SandboxError)
+    {
+        throw SandboxError(.notFound, "no domain \(name) here")
+    }
     func networkXML(named name: String) async throws(SandboxError) -> String {
         throw SandboxError(.notFound, "no network \(name) here")
     }

@@ -238,6 +238,12 @@ public enum BaseVMHints {
         try await domains.metadata(named: base, namespaceURI: namespaceURI).flatMap(expectedBootSeconds(metadataXML:))
     }
 
+    /// The `<hints>` element without namespace declarations, as `virDomainSetMetadata` takes it
+    /// (libvirt puts it in ``namespaceURI`` with ``namespacePrefix`` itself).
+    public static func elementXML(expectedBootSeconds: Int) -> String {
+        "<hints><expectedBootSeconds>\(expectedBootSeconds)</expectedBootSeconds></hints>"
+    }
+
     /// The `<hints>` element declaring `expectedBootSeconds`, for `virsh metadata` or a base's XML.
     public static func metadataXML(expectedBootSeconds: Int) -> String {
         "<\(namespacePrefix):hints xmlns:\(namespacePrefix)=\"\(namespaceURI)\">"

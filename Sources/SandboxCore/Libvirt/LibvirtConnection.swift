@@ -426,7 +426,7 @@ public actor LibvirtConnection: DomainManager {
 
     /// Looks up the domain called `name`, runs `body` with it and frees it.
     @discardableResult
-    private func withDomain<Result>(
+    func withDomain<Result>(
         named name: String, _ action: @autoclosure () -> String,
         _ body: (OpaquePointer) throws(SandboxError) -> Result
     ) throws(SandboxError) -> Result {

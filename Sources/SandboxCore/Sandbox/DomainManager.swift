@@ -73,6 +73,11 @@ public protocol DomainManager: Sendable {
     /// The XML description of the libvirt network `name`.
     func networkXML(named name: String) async throws(SandboxError) -> String
 
+    /// Sets (or, with `xml` nil, removes) the domain's metadata element in `namespaceURI`, written
+    /// with `prefix`, in its persistent definition. `xml` carries no namespace declaration: libvirt
+    /// adds it.
+    func setMetadata(named name: String, namespaceURI: String, prefix: String, xml: String?) async throws(SandboxError)
+
     /// Adds (`add`) or deletes a DHCP host entry (`<host mac=… ip=… name=…/>`) of network `network`,
     /// in the running network and in its persistent definition.
     func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError)

@@ -241,6 +241,10 @@ actor FakeGuestAgent: DomainManager {
         []
     }
     func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
+    func setMetadata(named name: String, namespaceURI: String, prefix: String, xml: String?) async throws(SandboxError)
+    {
+        throw SandboxError(.notFound, "no domain \(name) here")
+    }
     func networkXML(named name: String) async throws(SandboxError) -> String {
         throw SandboxError(.notFound, "no network \(name) here")
     }

@@ -127,6 +127,10 @@ final class FaultyDomainManager: DomainManager, @unchecked Sendable {
     func networkXML(named name: String) async throws(SandboxError) -> String {
         try await inner.networkXML(named: name)
     }
+    func setMetadata(named name: String, namespaceURI: String, prefix: String, xml: String?) async throws(SandboxError)
+    {
+        try await inner.setMetadata(named: name, namespaceURI: namespaceURI, prefix: prefix, xml: xml)
+    }
     func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError) {
         try await inner.updateDHCPHost(network: network, hostXML: hostXML, add: add)
     }
