@@ -6,7 +6,9 @@ import Testing
 /// A fixed address on real guests of both network flavours: the library renders it (netplan
 /// passes it through; cloud-init writes an ifupdown stanza on ENI), the guest configures it,
 /// the guest agent reports it, and it answers pings from inside the test network's namespace.
-/// The same sandboxes ask for a new machine-id on first boot and must have one.
+/// The same sandboxes ask for a new machine-id on first boot and must have one. The ENI guest gets
+/// its seed as a ConfigDrive (`config-2`, `network_data.json`): cloud-init must read it from there
+/// and give the guest the sandbox's host name.
 ///
 /// Both flavours boot at once. Run by `e2e/run.sh`; skipped without `SANDBOX_E2E_URI`.
 @Suite(.serialized, .enabled(if: E2EEnvironment.enabled, "end-to-end suite: run e2e/run.sh to enable it"))
@@ -62,6 +64,8 @@ struct NetworkOptionsE2ETests {
         var request = SandboxRequest(
             baseVM: baseName, userData: UserData(resetMachineID: true), waitForIP: true,
             ipTimeout: CloneNetworkingE2ETests.bootTimeout)
+        let seedFormat: SeedFormat = flavour == "eni" ? .configDrive : .noCloud
+        request.seedFormat = seedFormat
         request.nics = [
             SandboxNIC(
                 ipv4: .fixed(try IPInterfaceAddress(address: address, prefixLength: prefix), gateway: gateway),
@@ -75,7 +79,7 @@ struct NetworkOptionsE2ETests {
             made = sandbox
             try await check(
                 sandbox, toIP: clock.now - start, address: address, gateway: gateway, prefix: prefix, flavour: flavour,
-                manager: manager, environment: environment)
+                seedFormat: seedFormat, manager: manager, environment: environment)
         } catch {
             Issue.record("\(flavour): \(error)")
         }
@@ -86,7 +90,7 @@ struct NetworkOptionsE2ETests {
 
     static func check(
         _ sandbox: Sandbox, toIP: Duration, address: IPAddress, gateway: IPAddress, prefix: Int, flavour: String,
-        manager: SandboxManager, environment: E2EEnvironment
+        seedFormat: SeedFormat, manager: SandboxManager, environment: E2EEnvironment
     ) async throws {
         #expect(sandbox.ipAddress == address.description, "\(flavour): the agent reported \(sandbox.ipAddress ?? "-")")
 
@@ -101,11 +105,25 @@ struct NetworkOptionsE2ETests {
         #expect(lines.first?.count == 32, "\(flavour): \(identity.stdout)")
         #expect(lines.last == "1", "\(flavour): \(identity.stdout) \(identity.stderr)")
 
+        // The seed's datasource, and the host name it carries.
+        let hostname = try await agent.exec("/bin/hostname")
+        #expect(hostname.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == sandbox.name.value, "\(flavour)")
+        var finished: CloudInitResult?
+        for _ in 0..<150 where finished == nil {
+            finished = try await agent.cloudInitResult()
+            if finished == nil { try await Task.sleep(for: .seconds(2)) }
+        }
+        let datasource = finished?.datasource ?? "-"
+        #expect(
+            datasource.contains(seedFormat == .configDrive ? "ConfigDrive" : "NoCloud"), "\(flavour): \(datasource)")
+
         // From the host side of the isolated network (its namespace), the guest answers.
         let ping = try pingInNamespace(address.description, environment: environment)
         #expect(ping.status == 0, "\(flavour): ping \(address): \(ping.stdout)\(ping.stderr)")
-        let note = String(
-            format: "fixed %@/%d: create→agent-reported address %.1fs", address.description, prefix, toIP.seconds)
+        let note =
+            seedFormat.rawValue + ", "
+            + String(
+                format: "fixed %@/%d: create→agent-reported address %.1fs", address.description, prefix, toIP.seconds)
         print("Network options E2E (\(flavour)): \(note)")
         await ResultsFile.shared.append(
             E2EResult(
