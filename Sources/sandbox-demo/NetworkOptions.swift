@@ -32,23 +32,8 @@ struct NetworkOptions: ParsableArguments {
         try checked { () throws(SandboxError) in
             var first = SandboxNIC()
             if let network { first.network = .network(network) }
-            if let ip {
-                var via: IPAddress?
-                if let gateway { via = try IPAddress(parsing: gateway) }
-                first.ipv4 = .fixed(try IPInterfaceAddress(parsing: ip), gateway: via)
-            } else if gateway != nil {
-                throw SandboxError(.invalidArgument, "--gateway needs --ip")
-            }
-            switch ipv6 {
-            case "default": first.ipv6 = .guestDefault
-            case "slaac": first.ipv6 = .slaac
-            case "dhcp": first.ipv6 = .dhcp
-            case "off": first.ipv6 = .disabled
-            default:
-                var via: IPAddress?
-                if let gateway6 { via = try IPAddress(parsing: gateway6) }
-                first.ipv6 = .fixed(try IPInterfaceAddress(parsing: ipv6), gateway: via)
-            }
+            first.ipv4 = try SandboxNIC.IPv4(parsing: ip ?? "dhcp", gateway: gateway)
+            first.ipv6 = try SandboxNIC.IPv6(parsing: ipv6, gateway: gateway6)
             for server in dns { first.nameservers.append(try IPAddress(parsing: server)) }
             for domain in search { first.searchDomains.append(domain) }
             if let reserveIp { first.reservedIPv4 = try IPAddress(parsing: reserveIp) }

@@ -6,6 +6,8 @@ import SandboxCore
 /// {"source_vm_name": "debian-base", "name": "job-42", "agent_id": "agent-7", "cpu": 2,
 ///  "memory_mb": 2048, "ttl_seconds": 3600, "auto_start": true, "wait_for_ip": true}
 /// ```
+/// Network and seed options: `nics` (see ``NICRequest``; default one DHCP NIC on the base's network),
+/// `seed_format` (`nocloud` or `configdrive`), `reset_machine_id`.
 /// Only `source_vm_name` is required; `cpu` and `memory_mb` (MiB) default to the base's,
 /// `auto_start` to true, `wait_for_ip` to false, `name` to a generated `sbx-xxxxxxxx`, and a
 /// sandbox without `ttl_seconds` lives until deleted. Unknown fields are refused, so a typo does not
@@ -19,6 +21,9 @@ public struct CreateSandboxRequest: Codable, Sendable, Hashable {
     public var ttlSeconds: Int?
     public var autoStart: Bool?
     public var waitForIP: Bool?
+    public var nics: [NICRequest]?
+    public var seedFormat: String?
+    public var resetMachineID: Bool?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case sourceVMName = "source_vm_name"
@@ -29,6 +34,9 @@ public struct CreateSandboxRequest: Codable, Sendable, Hashable {
         case ttlSeconds = "ttl_seconds"
         case autoStart = "auto_start"
         case waitForIP = "wait_for_ip"
+        case nics
+        case seedFormat = "seed_format"
+        case resetMachineID = "reset_machine_id"
     }
 
     public init(
@@ -56,6 +64,9 @@ public struct CreateSandboxRequest: Codable, Sendable, Hashable {
         ttlSeconds = try container.decodeIfPresent(Int.self, forKey: .ttlSeconds)
         autoStart = try container.decodeIfPresent(Bool.self, forKey: .autoStart)
         waitForIP = try container.decodeIfPresent(Bool.self, forKey: .waitForIP)
+        nics = try container.decodeIfPresent([NICRequest].self, forKey: .nics)
+        seedFormat = try container.decodeIfPresent(String.self, forKey: .seedFormat)
+        resetMachineID = try container.decodeIfPresent(Bool.self, forKey: .resetMachineID)
     }
 
     /// The library request, after the checks the HTTP layer owns (positive numbers, a valid name);
@@ -73,9 +84,22 @@ public struct CreateSandboxRequest: Codable, Sendable, Hashable {
             throw APIError(error)
         }
         let autoStart = self.autoStart ?? true
-        return SandboxRequest(
+        var request = SandboxRequest(
             baseVM: sourceVMName, name: sandboxName, memoryMiB: memoryMB, vcpus: cpu,
             network: network.map { .network($0) }, autoStart: autoStart, waitForIP: waitForIP ?? false,
             agentID: agentID, ttlSeconds: ttlSeconds)
+        if let seedFormat {
+            guard let format = SeedFormat(rawValue: seedFormat) else {
+                throw .badRequest("'seed_format' must be 'nocloud' or 'configdrive', not '\(seedFormat)'")
+            }
+            request.seedFormat = format
+        }
+        request.userData.resetMachineID = resetMachineID ?? false
+        do {
+            request.nics = try (nics ?? []).map { nic throws(SandboxError) in try nic.sandboxNIC() }
+        } catch {
+            throw APIError(error)
+        }
+        return request
     }
 }
