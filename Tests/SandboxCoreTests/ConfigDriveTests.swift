@@ -78,10 +78,33 @@ import Testing
         let netplan = try String(contentsOfFile: folder.file("out/etc/netplan/50-cloud-init.yaml"), encoding: .utf8)
         for text in [
             "eth0:", "macaddress: '52:54:00:12:34:56'", "set-name: eth0", "10.20.0.5/24", "fd00:20::5/64",
-            "via: 10.20.0.1", "10.20.0.53", "sandbox.internal", "eth1:", "dhcp4: true",
+            "10.20.0.1", "fe80::1", "10.20.0.53", "sandbox.internal", "eth1:", "dhcp4: true",
         ] {
             #expect(netplan.contains(text), "missing \(text) in\n\(netplan)")
         }
+    }
+
+    /// On ENI guests the gateways must be ifupdown's own `gateway` lines: a `post-up route add` would
+    /// need net-tools, which cloud images often lack.
+    @Test(.enabled(if: ExternalTool.exists("/usr/bin/cloud-init")))
+    func eniGuestsGetGatewayLines() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let files = try CloudInitSeedBuilder().files(for: try Self.seed())
+        let path = try folder.write(files.networkConfig, to: "network_data.json")
+        let result = try ExternalTool.run(
+            "/usr/bin/cloud-init",
+            [
+                "devel", "net-convert", "-p", path, "-k", "network_data.json", "-D", "debian", "-O", "eni", "-d",
+                folder.file("out"),
+            ])
+        try #require(result.status == 0, "\(result.stderr)")
+        let eni = try String(
+            contentsOfFile: folder.file("out/etc/network/interfaces.d/50-cloud-init"), encoding: .utf8)
+        for line in ["iface eth0 inet static", "gateway 10.20.0.1", "iface eth0 inet6 static", "gateway fe80::1"] {
+            #expect(eni.contains(line), "missing \(line) in\n\(eni)")
+        }
+        #expect(!eni.contains("route add"), "\(eni)")
     }
 
     @Test func isoPathsMayNotClash() {

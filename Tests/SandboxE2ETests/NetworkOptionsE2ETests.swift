@@ -98,9 +98,9 @@ struct NetworkOptionsE2ETests {
         let addresses = try await agent.run("ip -4 -o addr show dev eth0; ip -4 route show default")
         #expect(addresses.stdout.contains("inet \(address)/\(prefix)"), "\(flavour): \(addresses.stdout)")
         #expect(addresses.stdout.contains("default via \(gateway)"), "\(flavour): \(addresses.stdout)")
-        // cloud-init-per leaves its per-instance marker; the machine-id is a 32-hex-digit id.
+        // cloud-init-per leaves its per-instance marker (dashes become '_'); the machine-id is 32 hex digits.
         let identity = try await agent.run(
-            "cat /etc/machine-id; ls /var/lib/cloud/instance/sem/ | grep -c sandboxcore-machine-id")
+            "cat /etc/machine-id; ls /var/lib/cloud/instance/sem/ | grep -c bootper.sandboxcore_machine_id.instance")
         let lines = identity.stdout.split(separator: "\n")
         #expect(lines.first?.count == 32, "\(flavour): \(identity.stdout)")
         #expect(lines.last == "1", "\(flavour): \(identity.stdout) \(identity.stderr)")

@@ -61,7 +61,8 @@ struct ProbeE2ETests {
         let manager = SandboxManager(
             domains: connection,
             configuration: .init(
-                jobsRoot: work + "/jobs", owner: "e2e-probe", defaultNetwork: .network(environment.network),
+                jobsRoot: work + "/jobs", owner: "e2e-probe-\(label)-\(flavour)",
+                defaultNetwork: .network(environment.network),
                 gracefulShutdownTimeout: .zero))
         return Base(name: name, manager: manager, fixture: fixture)
     }
@@ -105,8 +106,9 @@ struct ProbeE2ETests {
             userData: UserData(extraCloudConfig: userData))
         try CloudInitSeedBuilder().write(seed, isoPath: base.fixture.baseSeed)
         // Boot the base itself once, with its own seed and MAC, until it powers off.
-        let booting = try base.fixture.domainSpec(
+        var booting = try base.fixture.domainSpec(
             name: base.name, disk: base.fixture.baseDisk, seed: base.fixture.baseSeed, mac: baseMAC)
+        booting.uuid = UUID(uuidString: try await connection.domain(named: base.name)?.uuid ?? "")
         _ = try await connection.define(xml: try DomainXMLRenderer().render(booting))
         try await connection.start(named: base.name)
         let deadline = ContinuousClock.now + CloneNetworkingE2ETests.bootTimeout

@@ -24,18 +24,13 @@ enum ConfigDrive {
             var type = "phy"
             var ethernet_mac_address: String
         }
-        struct Route: Encodable {
-            var network: String
-            var netmask: String
-            var gateway: String
-        }
         struct Network: Encodable {
             var id: String
             var link: String
             var type: String
             var ip_address: String?
             var netmask: String?
-            var routes: [Route]?
+            var gateway: String?
             var dns_nameservers: [String]?
             var dns_search: [String]?
         }
@@ -59,7 +54,7 @@ enum ConfigDrive {
             data.links.append(
                 .init(id: nic.interfaceName, name: nic.interfaceName, ethernet_mac_address: nic.mac.description))
             // DNS on the NIC's first network (cloud-init's netplan output drops the global `services`).
-            func add(_ type: String, address: IPInterfaceAddress? = nil, routes: [NetworkData.Route]? = nil) {
+            func add(_ type: String, address: IPInterfaceAddress? = nil, gateway: IPAddress? = nil) {
                 let first = !data.networks.contains { $0.link == nic.interfaceName }
                 data.networks.append(
                     .init(
@@ -68,19 +63,18 @@ enum ConfigDrive {
                         netmask: address.map {
                             IPAddress.netmask(family: $0.family, prefixLength: $0.prefixLength).description
                         },
-                        routes: routes,
+                        gateway: gateway?.description,
                         dns_nameservers: first && !nic.nameservers.isEmpty ? nic.nameservers.map(\.description) : nil,
                         dns_search: first && !nic.searchDomains.isEmpty ? nic.searchDomains : nil))
             }
             if nic.dhcp4 { add("ipv4_dhcp") }
             if nic.dhcp6 { add("ipv6_dhcpv6-stateful") } else if nic.acceptRA == true { add("ipv6_slaac") }
+            // The default gateway as the network's `gateway` (which cloud-init takes over) rather than a
+            // 0.0.0.0/0 route: cloud-init's ENI output turns routes into `post-up route add`, which
+            // needs net-tools, but `gateway` into ifupdown's own `gateway` line.
             for address in nic.addresses {
                 let gateway = address.family == .ipv4 ? nic.gateway4 : nic.gateway6
-                let routes = gateway.map { gateway in
-                    let any = IPAddress.any(address.family).description
-                    return [NetworkData.Route(network: any, netmask: any, gateway: gateway.description)]
-                }
-                add(address.family == .ipv4 ? "ipv4" : "ipv6", address: address, routes: routes)
+                add(address.family == .ipv4 ? "ipv4" : "ipv6", address: address, gateway: gateway)
             }
             for server in nic.nameservers where !data.services.contains(where: { $0.address == server.description }) {
                 data.services.append(.init(address: server.description))

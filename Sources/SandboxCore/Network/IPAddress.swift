@@ -41,11 +41,6 @@ public struct IPAddress: Sendable, Hashable, Codable, CustomStringConvertible, L
         return IPAddress(family: family, bytes: bytes)
     }
 
-    /// The unspecified address of a family (`0.0.0.0`, `::`).
-    static func any(_ family: IPAddressFamily) -> IPAddress {
-        IPAddress(family: family, bytes: [UInt8](repeating: 0, count: family == .ipv4 ? 4 : 16))
-    }
-
     private init(family: IPAddressFamily, bytes: [UInt8]) {
         self.family = family
         self.bytes = bytes
