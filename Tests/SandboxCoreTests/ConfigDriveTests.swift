@@ -64,18 +64,9 @@ import Testing
     /// output shows names, MACs, addresses, routes and DNS made it through.
     @Test(.enabled(if: ExternalTool.exists("/usr/bin/cloud-init")))
     func cloudInitReadsTheNetworkData() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
         let files = try CloudInitSeedBuilder().files(for: try Self.seed())
-        let path = try folder.write(files.networkConfig, to: "network_data.json")
-        let result = try ExternalTool.run(
-            "/usr/bin/cloud-init",
-            [
-                "devel", "net-convert", "-p", path, "-k", "network_data.json", "-D", "debian", "-O", "netplan", "-d",
-                folder.file("out"),
-            ])
-        try #require(result.status == 0, "\(result.stderr)")
-        let netplan = try String(contentsOfFile: folder.file("out/etc/netplan/50-cloud-init.yaml"), encoding: .utf8)
+        let netplan = try NetworkRenderers.cloudInitConvert(
+            files.networkConfig, kind: "network_data.json", output: "netplan")
         for text in [
             "eth0:", "macaddress: '52:54:00:12:34:56'", "set-name: eth0", "10.20.0.5/24", "fd00:20::5/64",
             "10.20.0.1", "fe80::1", "10.20.0.53", "sandbox.internal", "eth1:", "dhcp4: true",
@@ -88,19 +79,8 @@ import Testing
     /// need net-tools, which cloud images often lack.
     @Test(.enabled(if: ExternalTool.exists("/usr/bin/cloud-init")))
     func eniGuestsGetGatewayLines() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
         let files = try CloudInitSeedBuilder().files(for: try Self.seed())
-        let path = try folder.write(files.networkConfig, to: "network_data.json")
-        let result = try ExternalTool.run(
-            "/usr/bin/cloud-init",
-            [
-                "devel", "net-convert", "-p", path, "-k", "network_data.json", "-D", "debian", "-O", "eni", "-d",
-                folder.file("out"),
-            ])
-        try #require(result.status == 0, "\(result.stderr)")
-        let eni = try String(
-            contentsOfFile: folder.file("out/etc/network/interfaces.d/50-cloud-init"), encoding: .utf8)
+        let eni = try NetworkRenderers.cloudInitConvert(files.networkConfig, kind: "network_data.json", output: "eni")
         for line in ["iface eth0 inet static", "gateway 10.20.0.1", "iface eth0 inet6 static", "gateway fe80::1"] {
             #expect(eni.contains(line), "missing \(line) in\n\(eni)")
         }

@@ -50,7 +50,7 @@ final class ScriptedDiscoverer: IPDiscoverer {
 }
 
 /// A domain manager whose guest never gets on the network: no addresses, no packets.
-final class SilentGuestDomainManager: DomainManager, @unchecked Sendable {
+final class SilentGuestDomainManager: NetworklessDomains, @unchecked Sendable {
     let inner: any DomainManager
     init(_ inner: any DomainManager) { self.inner = inner }
 
@@ -74,17 +74,6 @@ final class SilentGuestDomainManager: DomainManager, @unchecked Sendable {
     {
         _ = try await inner.interfaceAddresses(named: name, source: .lease)
         return []
-    }
-    func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
-    func setMetadata(named name: String, namespaceURI: String, prefix: String, xml: String?) async throws(SandboxError)
-    {
-        throw SandboxError(.notFound, "no domain \(name) here")
-    }
-    func networkXML(named name: String) async throws(SandboxError) -> String {
-        throw SandboxError(.notFound, "no network \(name) here")
-    }
-    func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError) {
-        throw SandboxError(.notFound, "no network \(network) here")
     }
     func networkDHCPLeases(network: String, mac: String?) async throws(SandboxError) -> [NetworkDHCPLease] { [] }
     func metadata(named name: String, namespaceURI: String) async throws(SandboxError) -> String? {
@@ -157,7 +146,7 @@ final class SilentGuestDomainManager: DomainManager, @unchecked Sendable {
 }
 
 /// A domain manager with no domains at all.
-struct PlaceholderDomains: DomainManager {
+struct PlaceholderDomains: NetworklessDomains {
     static func missing(_ name: String) -> SandboxError { SandboxError(.notFound, "no domain \(name)") }
     func listDomains() async throws(SandboxError) -> [DomainSummary] { [] }
     func domain(named name: String) async throws(SandboxError) -> DomainSummary? { nil }
@@ -176,17 +165,6 @@ struct PlaceholderDomains: DomainManager {
     func interfaceAddresses(named name: String, source: AddressSource) async throws(SandboxError) -> [InterfaceAddress]
     {
         throw Self.missing(name)
-    }
-    func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
-    func setMetadata(named name: String, namespaceURI: String, prefix: String, xml: String?) async throws(SandboxError)
-    {
-        throw SandboxError(.notFound, "no domain \(name) here")
-    }
-    func networkXML(named name: String) async throws(SandboxError) -> String {
-        throw SandboxError(.notFound, "no network \(name) here")
-    }
-    func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError) {
-        throw SandboxError(.notFound, "no network \(network) here")
     }
     func networkDHCPLeases(network: String, mac: String?) async throws(SandboxError) -> [NetworkDHCPLease] { [] }
     func metadata(named name: String, namespaceURI: String) async throws(SandboxError) -> String? {

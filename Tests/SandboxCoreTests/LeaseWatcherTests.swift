@@ -6,7 +6,7 @@ import Testing
 
 /// A domain manager whose only domain is always running and whose networks' leases are set by
 /// the test; counts lease polls.
-final class LeaseTableDomains: DomainManager {
+final class LeaseTableDomains: NetworklessDomains {
     private let inner = PlaceholderDomains()
     private let table = Mutex<[String: [NetworkDHCPLease]]>([:])
     private let polls = Mutex(0)
@@ -17,17 +17,6 @@ final class LeaseTableDomains: DomainManager {
         table.withLock { $0[network] = leases }
     }
 
-    func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
-    func setMetadata(named name: String, namespaceURI: String, prefix: String, xml: String?) async throws(SandboxError)
-    {
-        throw SandboxError(.notFound, "no domain \(name) here")
-    }
-    func networkXML(named name: String) async throws(SandboxError) -> String {
-        throw SandboxError(.notFound, "no network \(name) here")
-    }
-    func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError) {
-        throw SandboxError(.notFound, "no network \(network) here")
-    }
     func networkDHCPLeases(network: String, mac: String?) async throws(SandboxError) -> [NetworkDHCPLease] {
         polls.withLock { $0 += 1 }
         return table.withLock { $0[network] ?? [] }

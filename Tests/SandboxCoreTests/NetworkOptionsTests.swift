@@ -76,17 +76,9 @@ import Yams
 
     @Test(.enabled(if: ExternalTool.exists("/usr/sbin/netplan")))
     func netplanRendersFixedAddressesRoutesAndDNS() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
         let text = try Self.files(try Self.twoNICs()).networkConfig
-        let wrapped = "network:\n" + text.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
-        try FileManager.default.createDirectory(atPath: folder.file("etc/netplan"), withIntermediateDirectories: true)
-        let config = try folder.write(wrapped, to: "etc/netplan/50-cloud-init.yaml")
-        chmod(config, 0o600)
-        let result = try ExternalTool.run("/usr/sbin/netplan", ["generate", "--root-dir", folder.path])
-        try #require(result.status == 0, "\(result.stderr)")
-        let eth0 = try String(
-            contentsOfFile: folder.file("run/systemd/network/10-netplan-eth0.network"), encoding: .utf8)
+        let rendered = try NetworkRenderers.netplanGenerate(text, interfaces: ["eth0", "eth1"])
+        let eth0 = try #require(rendered["eth0"])
         for line in [
             "Address=10.20.0.5/24", "Address=fd00:20::5/64", "Gateway=10.20.0.1", "Gateway=fe80::1", "DNS=10.20.0.53",
             "DNS=fd00:20::53", "Domains=sandbox.internal", "IPv6AcceptRA=no", "MACAddress=52:54:00:12:34:56",
@@ -94,8 +86,7 @@ import Yams
             #expect(eth0.contains(line), "missing \(line) in\n\(eth0)")
         }
         #expect(!eth0.contains("DHCP="), "\(eth0)")
-        let eth1 = try String(
-            contentsOfFile: folder.file("run/systemd/network/10-netplan-eth1.network"), encoding: .utf8)
+        let eth1 = try #require(rendered["eth1"])
         #expect(eth1.contains("DHCP=ipv4"), "\(eth1)")
         #expect(eth1.contains("IPv6AcceptRA=yes"), "\(eth1)")
     }
@@ -103,15 +94,8 @@ import Yams
     /// cloud-init turns the same file into ifupdown stanzas on ENI guests.
     @Test(.enabled(if: ExternalTool.exists("/usr/bin/cloud-init")))
     func cloudInitRendersTheFileForENIGuests() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        let path = try folder.write(try Self.files(try Self.twoNICs()).networkConfig, to: "network-config")
-        let result = try ExternalTool.run(
-            "/usr/bin/cloud-init",
-            ["devel", "net-convert", "-p", path, "-k", "yaml", "-D", "debian", "-O", "eni", "-d", folder.file("out")])
-        try #require(result.status == 0, "\(result.stderr)")
-        let eni = try String(
-            contentsOfFile: folder.file("out/etc/network/interfaces.d/50-cloud-init"), encoding: .utf8)
+        let eni = try NetworkRenderers.cloudInitConvert(
+            try Self.files(try Self.twoNICs()).networkConfig, kind: "yaml", output: "eni")
         for line in [
             "iface eth0 inet static", "address 10.20.0.5/24", "gateway 10.20.0.1", "iface eth0 inet6 static",
             "address fd00:20::5/64", "gateway fe80::1", "dns-nameservers 10.20.0.53 fd00:20::53",
@@ -124,17 +108,9 @@ import Yams
 
     @Test(.enabled(if: ExternalTool.exists("/usr/sbin/netplan")))
     func dhcpv6RendersAsDHCPForBothFamilies() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
         let network = NetworkConfig(ethernets: [SandboxNIC(ipv6: .dhcp).ethernet(interfaceName: "eth0", mac: Self.mac)])
         let text = try Self.files(network).networkConfig
-        let wrapped = "network:\n" + text.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
-        try FileManager.default.createDirectory(atPath: folder.file("etc/netplan"), withIntermediateDirectories: true)
-        chmod(try folder.write(wrapped, to: "etc/netplan/50-cloud-init.yaml"), 0o600)
-        let result = try ExternalTool.run("/usr/sbin/netplan", ["generate", "--root-dir", folder.path])
-        try #require(result.status == 0, "\(result.stderr)")
-        let eth0 = try String(
-            contentsOfFile: folder.file("run/systemd/network/10-netplan-eth0.network"), encoding: .utf8)
+        let eth0 = try #require(try NetworkRenderers.netplanGenerate(text, interfaces: ["eth0"])["eth0"])
         #expect(eth0.contains("DHCP=yes"), "\(eth0)")
     }
 

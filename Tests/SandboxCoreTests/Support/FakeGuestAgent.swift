@@ -6,7 +6,7 @@ import Foundation
 /// `guest-exec` (with the wrappers SandboxCore puts around commands), `guest-exec-status`,
 /// `guest-file-open/read/seek/write/close` over an in-memory file system with stdio's sticky
 /// EOF, `guest-ping`. Records what it was asked.
-actor FakeGuestAgent: DomainManager {
+actor FakeGuestAgent: NetworklessDomains {
     /// How a fake command behaves.
     struct Program: Sendable {
         var exitCode: Int = 0
@@ -239,17 +239,6 @@ actor FakeGuestAgent: DomainManager {
     }
     func interfaceAddresses(named name: String, source: AddressSource) throws(SandboxError) -> [InterfaceAddress] {
         []
-    }
-    func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
-    func setMetadata(named name: String, namespaceURI: String, prefix: String, xml: String?) async throws(SandboxError)
-    {
-        throw SandboxError(.notFound, "no domain \(name) here")
-    }
-    func networkXML(named name: String) async throws(SandboxError) -> String {
-        throw SandboxError(.notFound, "no network \(name) here")
-    }
-    func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError) {
-        throw SandboxError(.notFound, "no network \(network) here")
     }
     func networkDHCPLeases(network: String, mac: String?) throws(SandboxError) -> [NetworkDHCPLease] { [] }
     func metadata(named name: String, namespaceURI: String) throws(SandboxError) -> String? { nil }

@@ -1,0 +1,19 @@
+@testable import SandboxCore
+
+/// Fakes without libvirt networks, filters or metadata writes: the calls answer "none here".
+/// Only for test doubles — `LibvirtConnection` implements these itself.
+protocol NetworklessDomains: DomainManager {}
+
+extension NetworklessDomains {
+    func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { false }
+    func setMetadata(named name: String, namespaceURI: String, prefix: String, xml: String?) async throws(SandboxError)
+    {
+        throw SandboxError(.notFound, "no domain \(name) here")
+    }
+    func networkXML(named name: String) async throws(SandboxError) -> String {
+        throw SandboxError(.notFound, "no network \(name) here")
+    }
+    func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError) {
+        throw SandboxError(.notFound, "no network \(network) here")
+    }
+}
