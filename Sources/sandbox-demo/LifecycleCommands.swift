@@ -57,6 +57,8 @@ struct CreateCommand: AsyncParsableCommand {
         inversion: .prefixedNo,
         help: "Show the stages with elapsed time on stderr (default: when stderr is a terminal).")
     var progress: Bool?
+    @Flag(help: "Keep the base's kernel command line as it is (no kpti=0 for an emulated aarch64 guest).")
+    var noKernelTuning = false
     @OptionGroup(title: "Network and seed") var networking: NetworkOptions
 
     func run() async throws {
@@ -67,6 +69,7 @@ struct CreateCommand: AsyncParsableCommand {
         var request = SandboxRequest(
             baseVM: base, name: sandboxName, memoryMiB: memoryMib, vcpus: vcpus, autoStart: !noStart,
             waitForIP: !noStart && !noWait, ipTimeout: ipTimeout, agentID: agentId, ttlSeconds: ttlSeconds)
+        request.tuneEmulatedKernel = !noKernelTuning
         try networking.apply(to: &request)
         let (libvirt, manager) = try await connection.manager()
         defer { Task { await libvirt.close() } }

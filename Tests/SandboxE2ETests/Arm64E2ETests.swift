@@ -97,6 +97,10 @@ struct Arm64E2ETests {
         let facts = try BaseVM(xml: xml)
         let cpu = "\(facts.cpu.map { "\($0)" } ?? "default") x\(facts.vcpus)"
         #expect(facts.cpu == .named("cortex-a57"), "\(xml)")
+        guard case .kernel(_, _, let cmdline) = facts.boot else {
+            throw SandboxError(.invalidArgument, "not a kernel boot")
+        }
+        #expect(cmdline.hasSuffix(" kpti=0"), "the library's EmulatedKernelTuning: \(cmdline)")
 
         let agent = GuestAgentClient(domains: connection, domain: sandbox.name.value)
         let uptimeAtLease = try await poll(timeout: .seconds(240)) { () async throws -> Double? in

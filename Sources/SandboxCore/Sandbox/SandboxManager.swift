@@ -273,11 +273,22 @@ public actor SandboxManager {
         let createdAt = Int64(Date().timeIntervalSince1970)
         let virtType = request.virtType ?? DomainSpec.VirtType(rawValue: base.virtType) ?? .qemu
         let nvramPath = try Self.prepareNVRAM(base: base, jobDirectory: made.jobDirectory)
+        let boot =
+            request.tuneEmulatedKernel
+            ? EmulatedKernelTuning.tuned(base.boot, arch: base.arch, virtType: virtType) : base.boot
+        if boot != base.boot {
+            logger.debug(
+                "emulated guest: kernel arguments added",
+                metadata: [
+                    "sandbox": "\(name)",
+                    "arguments": "\(EmulatedKernelTuning.arguments(arch: base.arch, virtType: virtType))",
+                ])
+        }
         var spec = DomainSpec(
             name: name, uuid: UUID(), memoryMiB: request.memoryMiB ?? base.memoryMiB,
             vcpus: request.vcpus ?? base.vcpus,
             virtType: virtType, arch: base.arch, machine: base.machine,
-            cpu: request.cpu ?? (virtType.rawValue == base.virtType ? base.cpu : nil), boot: base.boot,
+            cpu: request.cpu ?? (virtType.rawValue == base.virtType ? base.cpu : nil), boot: boot,
             nvramPath: nvramPath, disk: .init(path: overlayPath, format: .qcow2), seedISOPath: seedPath,
             nic: .init(source: interfaces[0].source, mac: mac, filter: filter),
             serialLogPath: consolePath, emulator: base.emulator,

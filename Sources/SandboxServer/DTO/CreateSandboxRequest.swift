@@ -7,7 +7,8 @@ import SandboxCore
 ///  "memory_mb": 2048, "ttl_seconds": 3600, "auto_start": true, "wait_for_ip": true}
 /// ```
 /// Network and seed options: `nics` (see ``NICRequest``; default one DHCP NIC on the base's network),
-/// `seed_format` (`nocloud` or `configdrive`), `reset_machine_id`.
+/// `seed_format` (`nocloud` or `configdrive`), `reset_machine_id`. `tune_emulated_kernel` (default
+/// true) adds `kpti=0` to an emulated aarch64 guest's kernel command line (see ``EmulatedKernelTuning``).
 /// Only `source_vm_name` is required; `cpu` and `memory_mb` (MiB) default to the base's,
 /// `auto_start` to true, `wait_for_ip` to false, `name` to a generated `sbx-xxxxxxxx`, and a
 /// sandbox without `ttl_seconds` lives until deleted. Unknown fields are refused, so a typo does not
@@ -24,6 +25,7 @@ public struct CreateSandboxRequest: Codable, Sendable, Hashable {
     public var nics: [NICRequest]?
     public var seedFormat: String?
     public var resetMachineID: Bool?
+    public var tuneEmulatedKernel: Bool?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case sourceVMName = "source_vm_name"
@@ -37,6 +39,7 @@ public struct CreateSandboxRequest: Codable, Sendable, Hashable {
         case nics
         case seedFormat = "seed_format"
         case resetMachineID = "reset_machine_id"
+        case tuneEmulatedKernel = "tune_emulated_kernel"
     }
 
     public init(
@@ -67,6 +70,7 @@ public struct CreateSandboxRequest: Codable, Sendable, Hashable {
         nics = try container.decodeIfPresent([NICRequest].self, forKey: .nics)
         seedFormat = try container.decodeIfPresent(String.self, forKey: .seedFormat)
         resetMachineID = try container.decodeIfPresent(Bool.self, forKey: .resetMachineID)
+        tuneEmulatedKernel = try container.decodeIfPresent(Bool.self, forKey: .tuneEmulatedKernel)
     }
 
     /// The library request, after the checks the HTTP layer owns (positive numbers, a valid name);
@@ -95,6 +99,7 @@ public struct CreateSandboxRequest: Codable, Sendable, Hashable {
             request.seedFormat = format
         }
         request.userData.resetMachineID = resetMachineID ?? false
+        request.tuneEmulatedKernel = tuneEmulatedKernel ?? true
         do {
             request.nics = try (nics ?? []).map { nic throws(SandboxError) in try nic.sandboxNIC() }
         } catch {

@@ -81,11 +81,19 @@ final class FaultyDomainManager: DomainManager, @unchecked Sendable {
     let defineDelay: Duration?
     /// The network filters this manager claims to have.
     let networkFilters: Set<String>
+    /// Rewrites the XML that `domainXML` returns (to show the create path a base the test driver
+    /// cannot define, e.g. an emulated aarch64 one).
+    let rewriteXML: (@Sendable (String) -> String)?
+    /// Sees every XML given to `define`, before a `failDefine` failure.
+    let defineObserver: (@Sendable (String) -> Void)?
 
     init(
         _ inner: any DomainManager, failDefine: Bool = false, failStart: Bool = false, defineDelay: Duration? = nil,
-        networkFilters: Set<String> = []
+        networkFilters: Set<String> = [], rewriteXML: (@Sendable (String) -> String)? = nil,
+        defineObserver: (@Sendable (String) -> Void)? = nil
     ) {
+        self.rewriteXML = rewriteXML
+        self.defineObserver = defineObserver
         self.networkFilters = networkFilters
         self.inner = inner
         self.failDefine = failDefine
@@ -98,9 +106,11 @@ final class FaultyDomainManager: DomainManager, @unchecked Sendable {
     func listDomains() async throws(SandboxError) -> [DomainSummary] { try await inner.listDomains() }
     func domain(named name: String) async throws(SandboxError) -> DomainSummary? { try await inner.domain(named: name) }
     func domainXML(named name: String, inactive: Bool, secure: Bool) async throws(SandboxError) -> String {
-        try await inner.domainXML(named: name, inactive: inactive, secure: secure)
+        let xml = try await inner.domainXML(named: name, inactive: inactive, secure: secure)
+        return rewriteXML?(xml) ?? xml
     }
     func define(xml: String) async throws(SandboxError) -> DomainSummary {
+        defineObserver?(xml)
         if failDefine { throw Self.injected }
         let summary = try await inner.define(xml: xml)
         if let defineDelay { try? await Task.sleep(for: defineDelay) }
