@@ -18,8 +18,9 @@ struct BaseFixture: Sendable {
     var baseSeed: String { work + "/base-seed.iso" }
     /// `aarch64` for the `arm64-*` flavours (emulated on an x86_64 host), else `x86_64`.
     var arch: DomainSpec.Architecture { flavour.hasPrefix("arm64") ? .aarch64 : .x86_64 }
-    /// The base's vCPUs, which its clones inherit: an emulated aarch64 guest boots to its lease in
-    /// 31 s with 2 (cortex-a57) against 43–45 s with 1, so the arm64 base declares 2.
+    /// The base's vCPUs, which its clones inherit: an emulated aarch64 guest boots faster with 2
+    /// (`cortex-a57`: 43–45 s to its lease with 1 in earlier measurements), so the arm64 base
+    /// declares 2.
     var vcpus: Int { arch == .aarch64 ? 2 : 1 }
     /// Emulated aarch64 guests get twice as long for cloud-init and shutdown.
     var slowness: Int { arch == .aarch64 ? 2 : 1 }

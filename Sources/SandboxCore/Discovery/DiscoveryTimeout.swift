@@ -27,15 +27,15 @@ import FoundationXML
 /// | guest | measured |
 /// |---|---|
 /// | x86_64 TCG, 1 vCPU, loaded CI host (load 4–9) | 74–152 s |
-/// | aarch64 TCG, `cortex-a57` (the default), 2 vCPUs | 31 s |
-/// | aarch64 TCG, `cortex-a57`, 1 vCPU | 43–45 s |
-/// | aarch64 TCG, `max`, 1 vCPU | 94–98 s |
-/// | aarch64 TCG, `max,pauth-impdef=on`, 2 vCPUs | 26 s |
+/// | aarch64 TCG, `cortex-a57` (the default) with `kpti=0` (``EmulatedKernelTuning``), 2 vCPUs | 36.6 s |
+/// | aarch64 TCG, `cortex-a57`, KPTI left on (UEFI boot, or tuning off), 2 vCPUs | 59–62 s |
+/// | aarch64 TCG, `cortex-a57`, 1 vCPU (earlier measurement) | 43–45 s |
+/// | aarch64 TCG, `max`, 1 vCPU (earlier measurement) | 94–98 s |
 ///
-/// With the default `cortex-a57` an emulated aarch64 guest is no slower than an emulated x86_64
-/// one; the foreign-architecture ×2 is kept for the slow CPU models (`max` without
-/// `pauth-impdef` is 2.2× `cortex-a57`) and 1-vCPU bases, so that 12 minutes still cover the
-/// slowest measured case (98 s) on a host loaded 6× over, as CI hosts are.
+/// With the defaults an emulated aarch64 guest is no slower than an emulated x86_64 one; the
+/// foreign-architecture ×2 is kept for bases that keep KPTI (1.6×), the slow CPU models (`max`
+/// without `pauth-impdef` is 2.2× `cortex-a57`) and 1-vCPU bases, so that 12 minutes still cover
+/// the slowest measured case (98 s) on a host loaded 6× over, as CI hosts are.
 ///
 /// A plain value; safe to share.
 public struct DiscoveryTimeout: Sendable, Hashable {
@@ -45,9 +45,9 @@ public struct DiscoveryTimeout: Sendable, Hashable {
     public static let defaultBase: Duration = .seconds(120)
     /// TCG guests boot 5–10× slower than KVM ones; 3× the base covers the usual cloud image.
     public static let defaultTCGMultiplier = 3.0
-    /// A foreign architecture under TCG: another 2×, for QEMU's `max` CPU (2.2× `cortex-a57`) and
-    /// 1-vCPU bases; with `cortex-a57` and 2 vCPUs an emulated aarch64 guest needs no more than an
-    /// emulated x86_64 one.
+    /// A foreign architecture under TCG: another 2×, for QEMU's `max` CPU (2.2× `cortex-a57`),
+    /// guests that keep KPTI (1.6×) and 1-vCPU bases; with the defaults an emulated aarch64 guest
+    /// needs no more than an emulated x86_64 one.
     public static let defaultForeignArchMultiplier = 2.0
     /// The timeout is at least this many times a base VM's declared expected boot time.
     public static let defaultExpectedBootFactor = 2.0

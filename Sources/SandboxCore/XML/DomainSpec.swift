@@ -69,8 +69,10 @@ public struct DomainSpec: Sendable, Hashable, Codable {
         case named(String)
         /// QEMU's `max` CPU with `pauth-impdef=on`: the fastest emulated aarch64 CPU (armv8.x with
         /// pointer authentication computed by a cheap implementation-defined hash instead of
-        /// QARMA). Measured on a 2-core x86_64 host: 26 s from start to DHCP lease with 2 vCPUs,
-        /// against 31 s for `cortex-a57` and 94–98 s for plain `max` with 1 vCPU.
+        /// QARMA). Measured on a 2-core x86_64 host, 2 vCPUs, start to DHCP lease: 55.5 s, against
+        /// 59–62 s for `cortex-a57` as booted; it has E0PD, so KASLR does not force KPTI on. With
+        /// `kpti=0` (``EmulatedKernelTuning``, the default) `cortex-a57` takes 36.6 s, so this buys
+        /// nothing there. Plain `max` took 94–98 s with 1 vCPU.
         ///
         /// Emulated aarch64 only (domain type `qemu`). libvirt has no XML for the property, so it
         /// is passed as `-cpu max,pauth-impdef=on` in `<qemu:commandline>` (after libvirt's own

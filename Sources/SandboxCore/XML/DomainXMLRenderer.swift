@@ -104,7 +104,8 @@ public struct DomainXMLRenderer: Sendable {
 
     /// The CPU element: the given model, else host-passthrough under KVM, `cortex-a57` for emulated
     /// aarch64 (QEMU's `max` spends most boot time emulating pointer authentication: 94–98 s to a
-    /// DHCP lease against 43–45 s for `cortex-a57`, 1 vCPU on a 2-core x86_64 host), and QEMU's
+    /// DHCP lease against 43–45 s for `cortex-a57`, 1 vCPU on a 2-core x86_64 host; `cortex-a76`
+    /// and `neoverse-n1` are no faster), and QEMU's
     /// default for emulated x86_64. ``DomainSpec/CPUModel/maximumImpdefPointerAuth`` renders as
     /// `<cpu mode='maximum'/>` plus a `<qemu:commandline>` (see ``domainElement(_:)``).
     private func cpuElement(_ spec: DomainSpec) -> XMLTree? {
