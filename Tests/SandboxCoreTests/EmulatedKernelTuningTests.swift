@@ -75,4 +75,33 @@ import Testing
     @Test func theRequestCanKeepTheBasesCommandLine() async throws {
         #expect(try await definedCommandLine(tune: false) == "root=/dev/vda console=ttyAMA0")
     }
+
+    // MARK: Preflight
+
+    func findings(_ spec: DomainSpec) throws -> [PreflightReport.Finding] {
+        let base = try BaseVM(xml: try DomainXMLRenderer().render(spec))
+        return SandboxManager.emulatedKernelFindings(base)
+    }
+
+    @Test func preflightSaysWhatClonesGet() throws {
+        let tuned = try findings(try EmulatedArm64Tests.spec())
+        #expect(tuned.map(\.check) == ["emulated-kernel"])
+        #expect(tuned.first?.severity == .info)
+        #expect(tuned.first?.message.contains("'kpti=0' appended") == true, "\(tuned)")
+
+        let decided = try findings(
+            try EmulatedArm64Tests.spec(boot: .kernel(path: "/k", initrd: nil, cmdline: "console=ttyAMA0 nokaslr")))
+        #expect(decided.first?.message.contains("already decides") == true, "\(decided)")
+    }
+
+    @Test func preflightWarnsAboutAUEFIBaseItCannotTune() throws {
+        let uefi = try findings(try EmulatedArm64Tests.spec(boot: .firmware(), nvramPath: "/jobs/base/nvram.fd"))
+        #expect(uefi.first?.severity == .warning)
+        #expect(uefi.first?.fix?.contains("GRUB_CMDLINE_LINUX") == true, "\(uefi)")
+    }
+
+    @Test func preflightHasNothingToSayAboutOtherGuests() throws {
+        #expect(try findings(try EmulatedArm64Tests.spec(virtType: .kvm)).isEmpty)
+        #expect(try findings(try EmulatedArm64Tests.spec(arch: .x86_64)).isEmpty)
+    }
 }
