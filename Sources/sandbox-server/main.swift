@@ -37,8 +37,11 @@ LoggingSystem.bootstrap(StreamLogHandler.standardError)
 var logger = Logger(label: "sandbox-server")
 logger.logLevel = environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
 
+// One registry for the library's metrics (SandboxMetrics) and the server's (ServerMetrics); their
+// names are disjoint, as the registry traps on one name used with and without labels.
 let registry = PrometheusCollectorRegistry()
-MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+let metricsFactory = PrometheusMetricsFactory(registry: registry)
+MetricsSystem.bootstrap(metricsFactory)
 
 let connection: LibvirtConnection
 do {
@@ -46,11 +49,14 @@ do {
 } catch {
     fail("cannot connect to \(configuration.libvirtURI): \(error)", exitCode: 1)
 }
-let manager = SandboxManager(domains: connection, configuration: configuration.managerConfiguration, logger: logger)
+let manager = SandboxManager(
+    domains: connection, configuration: configuration.managerConfiguration, logger: logger,
+    metrics: SandboxMetrics(factory: metricsFactory))
 
 let app = SandboxServerApp.application(
     manager: manager, host: configuration.host, port: configuration.port, network: configuration.network,
-    janitorInterval: configuration.janitorInterval, metricsText: { registry.emitToString() }, logger: logger)
+    janitorInterval: configuration.janitorInterval, metrics: ServerMetrics(factory: metricsFactory),
+    metricsText: { registry.emitToString() }, logger: logger)
 
 logger.info(
     "starting",

@@ -28,7 +28,7 @@ import Testing
                 #expect(try await client.send(.get, "/v1/sandboxes/\(long.id)").status == .ok)
                 #expect(try await client.send(.get, "/v1/sandboxes/\(forever.id)").status == .ok)
                 let metrics = try await client.send(.get, "/metrics").text
-                #expect(metrics.contains(#"sandbox_destroys_total{reason="ttl"} 1"#), "\(metrics)")
+                #expect(metrics.contains(#"sandbox_api_destroys_total{reason="ttl"} 1"#), "\(metrics)")
             }
         }
     }

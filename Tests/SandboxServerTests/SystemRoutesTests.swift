@@ -53,8 +53,8 @@ import Testing
                     #"sandbox_http_requests_total{route="/v1/sandboxes/{id}",method="DELETE",status="204"} 1"#,
                     #"sandbox_http_requests_total{route="/v1/sandboxes",method="POST",status="400"} 1"#,
                     #"sandbox_http_requests_total{route="unmatched",method="GET",status="404"} 1"#,
-                    "sandbox_creates_total 1",
-                    #"sandbox_destroys_total{reason="api"} 1"#,
+                    "sandbox_api_creates_total 1",
+                    #"sandbox_api_destroys_total{reason="api"} 1"#,
                     #"sandbox_failures_total{operation="create",code="invalid_argument"} 1"#,
                 ] {
                     #expect(text.contains(line), "missing \(line) in\n\(text)")

@@ -13,6 +13,10 @@ import CoreMetrics
 /// | `sandbox_cloud_init_total` | counter | `result` = `success`/`failure` | finished cloud-init runs seen |
 /// | `sandbox_destroys_total` | counter | `result` = `ok`/`failed` | destroys |
 ///
+/// An application that reports metrics of its own into the same registry must not reuse these
+/// names with other dimensions (a Prometheus registry traps on a name both with and without
+/// labels); `sandbox-server`'s own are listed in its README.
+///
 /// A value type; safe to share.
 public struct SandboxMetrics: Sendable {
     /// The factory metrics are made with; nil uses the global `MetricsSystem.factory` at the time

@@ -4,13 +4,18 @@ import SandboxCore
 /// The service's own metrics, made through a swift-metrics factory (the process's
 /// `MetricsSystem.factory` unless one is passed, e.g. a per-test Prometheus registry):
 ///
-/// | metric | dimensions |
-/// |---|---|
-/// | `sandbox_http_requests_total` | `route` (template, e.g. `/v1/sandboxes/{id}`), `method`, `status` |
-/// | `sandbox_http_request_duration_seconds` (timer) | `route`, `method` |
-/// | `sandbox_creates_total` | |
-/// | `sandbox_destroys_total` | `reason`: `api` or `ttl` |
-/// | `sandbox_failures_total` | `operation` (`create`, `destroy`, `start`, `run`, `ip`, `reap` …), `code` |
+/// | metric | dimensions | meaning |
+/// |---|---|---|
+/// | `sandbox_http_requests_total` | `route` (template, e.g. `/v1/sandboxes/{id}`), `method`, `status` | requests |
+/// | `sandbox_http_request_duration_seconds` (timer) | `route`, `method` | time per request |
+/// | `sandbox_api_creates_total` | | sandboxes a `POST /v1/sandboxes` made |
+/// | `sandbox_api_destroys_total` | `reason`: `api` (a `DELETE`) or `ttl` (the janitor) | sandboxes the service destroyed |
+/// | `sandbox_failures_total` | `operation` (`create`, `destroy`, `start`, `run`, `ip`, `reap` …), `code` | failed operations |
+///
+/// The server's ``SandboxCore/SandboxManager`` reports its own metrics (``SandboxCore/SandboxMetrics``:
+/// `sandbox_creates_total{result}`, `sandbox_destroys_total{result}` …) into the same factory, so
+/// no name here is one the library uses: a Prometheus registry traps on a name used both with and
+/// without labels, and one name with two label sets would make one muddled family.
 ///
 /// A value over a `Sendable` factory; safe to share.
 public struct ServerMetrics: Sendable {
@@ -32,7 +37,7 @@ public struct ServerMetrics: Sendable {
     }
 
     func sandboxCreated() {
-        Counter(label: "sandbox_creates_total", factory: factory).increment()
+        Counter(label: "sandbox_api_creates_total", factory: factory).increment()
     }
 
     /// Why a sandbox was destroyed.
@@ -42,7 +47,7 @@ public struct ServerMetrics: Sendable {
     }
 
     func sandboxDestroyed(_ reason: DestroyReason) {
-        Counter(label: "sandbox_destroys_total", dimensions: [("reason", reason.rawValue)], factory: factory)
+        Counter(label: "sandbox_api_destroys_total", dimensions: [("reason", reason.rawValue)], factory: factory)
             .increment()
     }
 
