@@ -8,7 +8,9 @@ struct ExecCommand: AsyncParsableCommand {
         abstract: "Run a command in a sandbox through its guest agent (no network needed).",
         discussion: """
             Prints the command's stdout and stderr and exits with its exit status (128 + signal when a \
-            signal ended it; 124 when it ran past --timeout and was killed).
+            signal ended it; 124 when it ran past --timeout and was killed, or the guest agent of a \
+            sandbox still booting did not connect within it). --timeout covers the wait for the agent \
+            and the command together; --no-wait-for-agent fails at once instead (agent_unavailable).
               sandbox-demo exec --connect qemu:///system sbx-1234abcd -- uname -a
             """)
 
@@ -16,6 +18,10 @@ struct ExecCommand: AsyncParsableCommand {
     @Option(help: "How long the command may run before it is killed (Go duration: 30s, 5m).") var timeout: String =
         "60s"
     @Flag(help: "Print output while the command runs instead of when it ends.") var stream: Bool = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Wait within --timeout for the guest agent of a sandbox that is still booting.")
+    var waitForAgent = true
     @Flag(help: "Pass this program's standard input to the command (at most 3 MiB).") var stdin: Bool = false
     @Option(name: .customLong("env"), help: "NAME=value for the command's environment (repeatable).")
     var environment: [String] = []
@@ -26,7 +32,7 @@ struct ExecCommand: AsyncParsableCommand {
         let sandboxName = try checked { () throws(SandboxError) in try SandboxName(name) }
         let limit = try checked { () throws(SandboxError) in try GoDuration.parse(timeout) }
         guard let path = command.first else { throw CLIError("no command given: put it after --") }
-        var options = GuestAgentClient.ExecOptions(timeout: limit)
+        var options = GuestAgentClient.ExecOptions(timeout: limit, waitForAgent: waitForAgent)
         for entry in environment {
             guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
                 throw CLIError("--env wants NAME=value, not \(entry)")
@@ -37,9 +43,8 @@ struct ExecCommand: AsyncParsableCommand {
         let (libvirt, manager) = try await connection.manager()
         defer { Task { await libvirt.close() } }
         let arguments = Array(command.dropFirst())
-        let agent: GuestAgentClient = await manager.agent(for: sandboxName)
         let result: GuestAgentClient.ExecResult
-        switch await Self.execute(agent, path, arguments, options: options, stream: stream) {
+        switch await Self.execute(manager, sandboxName, path, arguments, options: options, stream: stream) {
         case .success(let value):
             result = value
         case .failure(let error) where error.code == .timeout:
@@ -53,14 +58,14 @@ struct ExecCommand: AsyncParsableCommand {
 
     /// Runs the command, buffered or streamed, printing its output.
     static func execute(
-        _ agent: GuestAgentClient, _ path: String, _ arguments: [String], options: GuestAgentClient.ExecOptions,
-        stream: Bool
+        _ manager: SandboxManager, _ name: SandboxName, _ path: String, _ arguments: [String],
+        options: GuestAgentClient.ExecOptions, stream: Bool
     ) async -> Result<GuestAgentClient.ExecResult, SandboxError> {
         do {
             if stream {
-                return .success(try await agent.exec(path, arguments, options: options, onEvent: write))
+                return .success(try await manager.exec(in: name, path, arguments, options: options, onEvent: write))
             }
-            let result = try await agent.exec(path, arguments, options: options)
+            let result = try await manager.exec(in: name, path, arguments, options: options)
             FileHandle.standardOutput.write(result.stdoutData)
             FileHandle.standardError.write(result.stderrData)
             return .success(result)

@@ -10,7 +10,8 @@ struct SandboxDemo: AsyncParsableCommand {
             "Without a subcommand it runs the whole flow on libvirt's in-process test driver (test:///default).",
         subcommands: [
             DemoCommand.self, CreateCommand.self, ListCommand.self, DestroyCommand.self, IPCommand.self,
-            DiagnoseCommand.self, PreflightCommand.self, ReconcileCommand.self, ExecCommand.self, CopyCommand.self,
+            DiagnoseCommand.self, StatusCommand.self, ConsoleCommand.self, PreflightCommand.self, ReconcileCommand.self,
+            ExecCommand.self, CopyCommand.self,
             SeedCommand.self,
             XMLCommand.self,
         ],

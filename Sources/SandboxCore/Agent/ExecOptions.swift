@@ -25,11 +25,20 @@ extension GuestAgentClient {
         public var maxPollInterval: Duration
         /// The guest folder for ``GuestAgentClient/stream(_:_:options:)``'s output files.
         public var temporaryDirectory: String
+        /// Wait for a guest agent that is not connected yet (a guest still booting) instead of
+        /// failing at once with `.agentUnavailable`. The wait polls `guest-ping` every
+        /// ``maxPollInterval`` and shares ``timeout`` with the command: one deadline, counted from
+        /// the call, covers both, so the command gets what the wait left (`.timeout` when nothing
+        /// is left). A domain without an agent channel, a domain that is not running, or a driver
+        /// without agent support still fails at once. Honoured by ``SandboxManager``'s `exec`,
+        /// `run` and `stream`; ``GuestAgentClient``'s own methods send at once.
+        public var waitForAgent: Bool
 
         public init(
             timeout: Duration = .seconds(60), maxOutputBytes: Int = 16 << 20, stdin: Data? = nil,
             environment: [String: String] = [:], killProcessGroup: Bool = true,
-            maxPollInterval: Duration = .milliseconds(250), temporaryDirectory: String = "/tmp"
+            maxPollInterval: Duration = .milliseconds(250), temporaryDirectory: String = "/tmp",
+            waitForAgent: Bool = true
         ) {
             self.timeout = timeout
             self.maxOutputBytes = maxOutputBytes
@@ -38,6 +47,7 @@ extension GuestAgentClient {
             self.killProcessGroup = killProcessGroup
             self.maxPollInterval = maxPollInterval
             self.temporaryDirectory = temporaryDirectory
+            self.waitForAgent = waitForAgent
         }
 
         /// `PATH` for commands given an environment without one.

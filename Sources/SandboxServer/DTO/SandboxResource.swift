@@ -19,9 +19,12 @@ public struct SandboxResource: Codable, Sendable, Hashable {
     public var ttlSeconds: Int?
     /// `created_at + ttl_seconds`, when there is a TTL: the janitor destroys the sandbox after it.
     public var expiresAt: String?
+    /// How far the sandbox has come; only in `GET /v1/sandboxes/{id}` (absent from lists and
+    /// from create, which would have to ask the guest agent).
+    public var readiness: ReadinessResource?
 
     enum CodingKeys: String, CodingKey {
-        case id, name, uuid, mac, state, ip
+        case id, name, uuid, mac, state, ip, readiness
         case sourceVMName = "source_vm_name"
         case agentID = "agent_id"
         case createdAt = "created_at"
@@ -76,5 +79,35 @@ public struct SandboxResource: Codable, Sendable, Hashable {
 
     static func timestamp(_ seconds: Int64) -> String {
         Date(timeIntervalSince1970: TimeInterval(seconds)).ISO8601Format()
+    }
+}
+
+/// A sandbox's readiness as the API returns it:
+/// `{"stage": "cloud-init-done", "ip": "…", "agent": true, "cloud_init": {"datasource", "errors"}}`.
+/// `stage` is a ``SandboxCore/SandboxManager/Readiness/Stage`` raw value (`not-running`,
+/// `booting`, `agent-up`, `cloud-init-running`, `cloud-init-done`, `cloud-init-error`);
+/// `cloud_init` is there once cloud-init has finished.
+public struct ReadinessResource: Codable, Sendable, Hashable {
+    public var stage: String
+    public var ip: String?
+    /// Whether the guest agent answered.
+    public var agent: Bool
+    public var cloudInit: CloudInit?
+
+    public struct CloudInit: Codable, Sendable, Hashable {
+        public var datasource: String?
+        public var errors: [String]
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case stage, ip, agent
+        case cloudInit = "cloud_init"
+    }
+
+    init(_ readiness: SandboxManager.Readiness) {
+        stage = readiness.stage.rawValue
+        ip = readiness.ipAddress
+        agent = readiness.agentAnswers
+        cloudInit = readiness.cloudInit.map { CloudInit(datasource: $0.datasource, errors: $0.errors) }
     }
 }

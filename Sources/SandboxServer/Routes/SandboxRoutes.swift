@@ -41,11 +41,15 @@ struct SandboxRoutes: Sendable {
         return try JSONResponse.make(SandboxList(sandboxes: resources))
     }
 
+    /// One sandbox, with its readiness (stage, address, agent, cloud-init), which `list` leaves out
+    /// to stay cheap.
     func show(_ id: String) async throws -> Response {
         let summary = try await find(id)
         let name = try SandboxName(summary.name)
-        let address = summary.state == .running ? try? await manager.ipAddress(of: name)?.address : nil
-        return try JSONResponse.make(SandboxResource(summary, mac: await mac(of: summary.name), ip: address ?? nil))
+        let readiness = try await manager.readiness(of: name)
+        var resource = SandboxResource(summary, mac: await mac(of: summary.name), ip: readiness.ipAddress)
+        resource.readiness = ReadinessResource(readiness)
+        return try JSONResponse.make(resource)
     }
 
     func destroy(_ id: String) async throws -> Response {
@@ -98,13 +102,14 @@ struct SandboxRoutes: Sendable {
         }
     }
 
-    /// Runs `/bin/sh -c COMMAND` through the guest agent.
+    /// Runs `/bin/sh -c COMMAND` through the guest agent. A sandbox still booting is waited for
+    /// (its agent not connected yet) within `timeout_sec`, which covers the wait and the command.
     func run(_ id: String, _ request: Request) async throws -> Response {
         try await metrics.counting("run") {
             let body = try await JSONResponse.decode(RunCommandRequest.self, from: request)
             let timeout = try body.validatedTimeout()
             let name = try SandboxName(try await find(id).name)
-            let result = try await manager.agent(for: name).exec("/bin/sh", ["-c", body.command], timeout: timeout)
+            let result = try await manager.run(in: name, body.command, options: .init(timeout: timeout))
             return try JSONResponse.make(RunCommandResponse(result))
         }
     }
