@@ -21,6 +21,9 @@ done
 
 state=$(mktemp -d /var/tmp/sandboxcore-e2e-state.XXXXXX)
 work=$(mktemp -d /var/tmp/sandboxcore-e2e-work.XXXXXX)
+# QEMU runs as libvirt-qemu (stock semantics, see libvirtd-netns.sh): it must pass through the work
+# folder to the bases and job folders inside it, not list it.
+chmod 0711 "$work"
 cleanup() {
     e2e/libvirtd-netns.sh stop "$state" || true
     rm -rf "$work" "$state"

@@ -81,6 +81,13 @@ public protocol DomainManager: Sendable {
     /// Adds (`add`) or deletes a DHCP host entry (`<host mac=… ip=… name=…/>`) of network `network`,
     /// in the running network and in its persistent definition.
     func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError)
+
+    /// The host's capabilities XML (`virConnectGetCapabilities`): architectures, domain types and
+    /// the security models with the user and group QEMU runs as (see ``QEMUProcessIdentity``).
+    func capabilitiesXML() async throws(SandboxError) -> String
+
+    /// Whether the libvirt network `name` is running; `.notFound` when there is no such network.
+    func networkIsActive(named name: String) async throws(SandboxError) -> Bool
 }
 
 extension DomainManager {

@@ -31,9 +31,8 @@ extension SandboxManager {
     }
 
     func checkHardeningConfiguration() throws(SandboxError) {
-        guard configuration.jobFolderPermissions & ~0o777 == 0 else {
-            throw .invalid(
-                "job folder permissions 0o\(String(configuration.jobFolderPermissions, radix: 8)) must be within 0o777")
+        if let mode = configuration.jobFolderPermissions, mode & ~0o777 != 0 {
+            throw .invalid("job folder permissions 0o\(String(mode, radix: 8)) must be within 0o777")
         }
         if case .named(let filter) = configuration.networkFilter {
             try ValueChecks.token(filter, what: "network filter")

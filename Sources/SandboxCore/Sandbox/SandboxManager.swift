@@ -33,10 +33,11 @@ public actor SandboxManager {
         /// The network filter put on each sandbox's NIC (default: `clean-traffic` when the
         /// connection has it).
         public var networkFilter: NetworkFilterPolicy
-        /// The mode of each job folder (default 0o700: only the owner reads overlays, seeds and
-        /// console logs). When QEMU runs as another user than the library (`qemu:///system` with
-        /// `user = "libvirt-qemu"`), use 0o711 so it can reach the files libvirt hands it.
-        public var jobFolderPermissions: UInt16
+        /// The mode of each job folder; nil (the default) decides from the user QEMU runs as, read
+        /// from the host's capabilities: `0700` when QEMU runs as root, else `0710` with QEMU's
+        /// group, and the overlay, seed ISO and UEFI variables owned by QEMU's user (see
+        /// ``QEMUProcessIdentity``). Nobody else may enter a job folder either way.
+        public var jobFolderPermissions: UInt16?
 
         public init(
             jobsRoot: String, owner: String = "sandboxcore",
@@ -45,7 +46,7 @@ public actor SandboxManager {
             gracefulShutdownTimeout: Duration = .seconds(10),
             discoveryTimeout: DiscoveryTimeout = DiscoveryTimeout(),
             discoverySources: [DiscoverySource] = DiscoverySource.defaultOrder,
-            networkFilter: NetworkFilterPolicy = .cleanTrafficIfAvailable, jobFolderPermissions: UInt16 = 0o700
+            networkFilter: NetworkFilterPolicy = .cleanTrafficIfAvailable, jobFolderPermissions: UInt16? = nil
         ) {
             self.networkFilter = networkFilter
             self.jobFolderPermissions = jobFolderPermissions
@@ -77,6 +78,8 @@ public actor SandboxManager {
     public nonisolated let leaseWatcher: LeaseWatcher
     /// Sandboxes whose finished cloud-init has been counted in ``metrics``.
     var cloudInitCounted: Set<String> = []
+    /// The user QEMU runs as, by domain type, once asked (see ``qemuIdentity(virtType:)``).
+    var qemuIdentities: [String: QEMUProcessIdentity?] = [:]
     /// Names of creates in flight in this manager.
     var pendingNames: Set<String> = []
     private var pendingMACs: Set<MACAddress> = []
@@ -239,7 +242,10 @@ public actor SandboxManager {
         try await checkReservations(interfaces)
 
         // The job folder: mkdir is the cross-process lock on the name.
-        try makeJobDirectory(made.jobDirectory, name: name)
+        let virtType = request.virtType ?? DomainSpec.VirtType(rawValue: base.virtType) ?? .qemu
+        let access = JobFolderAccess.decide(
+            configuredMode: configuration.jobFolderPermissions, qemu: await qemuIdentity(virtType: virtType))
+        try makeJobDirectory(made.jobDirectory, name: name, access: access)
         made.madeJobDirectory = true
         // Ownership is on disk before anything else is made; reconcile() finds what a killed create left.
         try CreationRecord.current(owner: configuration.owner).write(in: made.jobDirectory)
@@ -248,6 +254,7 @@ public actor SandboxManager {
         let seedPath = made.jobDirectory + "/" + JobFile.seed
         let consolePath = made.jobDirectory + "/" + JobFile.console
         try Qcow2Overlay.create(at: overlayPath, backing: backing)
+        try access.handOver(overlayPath)
         try Self.checkCancellation(stage: "overlay")
         stage(.overlay)
         await stageObserver?(.overlay, name)
@@ -266,13 +273,14 @@ public actor SandboxManager {
             throw SandboxError(
                 .seedBuildFailed, "cannot build the seed of \(name): \(error.message)", underlying: error.underlying)
         }
+        try access.handOver(seedPath)
         try Self.checkCancellation(stage: "seed")
         stage(.seed)
         await stageObserver?(.seed, name)
 
         let createdAt = Int64(Date().timeIntervalSince1970)
-        let virtType = request.virtType ?? DomainSpec.VirtType(rawValue: base.virtType) ?? .qemu
         let nvramPath = try Self.prepareNVRAM(base: base, jobDirectory: made.jobDirectory)
+        if let nvramPath, FileManager.default.fileExists(atPath: nvramPath) { try access.handOver(nvramPath) }
         let boot =
             request.tuneEmulatedKernel
             ? EmulatedKernelTuning.tuned(base.boot, arch: base.arch, virtType: virtType) : base.boot
@@ -464,21 +472,54 @@ public actor SandboxManager {
         return result
     }
 
-    private func makeJobDirectory(_ path: String, name: SandboxName) throws(SandboxError) {
-        if mkdir(configuration.jobsRoot, 0o711) != 0, errno != EEXIST {
-            throw AtomicFile.errnoError("mkdir", path: configuration.jobsRoot)
-        }
-        let mode = mode_t(configuration.jobFolderPermissions)
+    /// Makes the job folder with the mode and group `access` gives it, and the jobs root (`0711`)
+    /// and its missing parents (`0755`) first.
+    private func makeJobDirectory(_ path: String, name: SandboxName, access: JobFolderAccess) throws(SandboxError) {
+        try Self.makeJobsRoot(configuration.jobsRoot)
+        let mode = access.folderMode
         guard mkdir(path, mode) == 0 else {
             if errno == EEXIST { throw Self.nameTaken(name) }
             throw AtomicFile.errnoError("mkdir", path: path)
         }
-        // Exactly this mode, whatever the umask.
-        guard chmod(path, mode) == 0 else {
-            let error = AtomicFile.errnoError("chmod", path: path)
+        // Exactly this mode, whatever the umask; then QEMU's group, when it is not root.
+        do throws(SandboxError) {
+            guard chmod(path, mode) == 0 else { throw AtomicFile.errnoError("chmod", path: path) }
+            try access.apply(toFolder: path)
+        } catch {
             _ = rmdir(path)
             throw error
         }
+    }
+
+    /// The jobs root (`0711`: QEMU's user may pass through it, nobody may list it) and its missing
+    /// parents (`0755`, like `mkdir -p`). An existing root keeps its mode.
+    static func makeJobsRoot(_ root: String) throws(SandboxError) {
+        if mkdir(root, 0o711) == 0 {
+            _ = chmod(root, 0o711)
+            return
+        }
+        guard errno == ENOENT else {
+            if errno == EEXIST { return }
+            throw AtomicFile.errnoError("mkdir", path: root)
+        }
+        var parent = ""
+        for component in root.split(separator: "/").dropLast() {
+            parent += "/" + component
+            if mkdir(parent, 0o755) != 0, errno != EEXIST { throw AtomicFile.errnoError("mkdir", path: parent) }
+        }
+        if mkdir(root, 0o711) != 0, errno != EEXIST { throw AtomicFile.errnoError("mkdir", path: root) }
+        _ = chmod(root, 0o711)
+    }
+
+    /// The user QEMU runs as for domains of `virtType`, read once per manager from the host's
+    /// capabilities; nil when the host reports none (or cannot be asked).
+    func qemuIdentity(virtType: DomainSpec.VirtType) async -> QEMUProcessIdentity? {
+        if let known = qemuIdentities[virtType.rawValue] { return known }
+        let identity = (try? await domains.capabilitiesXML()).flatMap {
+            QEMUProcessIdentity.fromCapabilities($0, virtType: virtType.rawValue)
+        }
+        qemuIdentities[virtType.rawValue] = .some(identity)
+        return identity
     }
 
     // MARK: Destroy and list

@@ -16,4 +16,8 @@ extension NetworklessDomains {
     func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError) {
         throw SandboxError(.notFound, "no network \(network) here")
     }
+    func capabilitiesXML() async throws(SandboxError) -> String { "<capabilities/>" }
+    func networkIsActive(named name: String) async throws(SandboxError) -> Bool {
+        throw SandboxError(.notFound, "no network \(name) here")
+    }
 }

@@ -86,12 +86,16 @@ final class FaultyDomainManager: DomainManager, @unchecked Sendable {
     let rewriteXML: (@Sendable (String) -> String)?
     /// Sees every XML given to `define`, before a `failDefine` failure.
     let defineObserver: (@Sendable (String) -> Void)?
+    /// The capabilities XML this manager reports instead of the inner one's (e.g. a DAC model
+    /// whose QEMU user is not root, which the test driver never reports).
+    let capabilities: String?
 
     init(
         _ inner: any DomainManager, failDefine: Bool = false, failStart: Bool = false, defineDelay: Duration? = nil,
         networkFilters: Set<String> = [], rewriteXML: (@Sendable (String) -> String)? = nil,
-        defineObserver: (@Sendable (String) -> Void)? = nil
+        defineObserver: (@Sendable (String) -> Void)? = nil, capabilities: String? = nil
     ) {
+        self.capabilities = capabilities
         self.rewriteXML = rewriteXML
         self.defineObserver = defineObserver
         self.networkFilters = networkFilters
@@ -154,4 +158,11 @@ final class FaultyDomainManager: DomainManager, @unchecked Sendable {
         try await inner.lifecycleEvents()
     }
     func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { networkFilters.contains(name) }
+    func capabilitiesXML() async throws(SandboxError) -> String {
+        if let capabilities { return capabilities }
+        return try await inner.capabilitiesXML()
+    }
+    func networkIsActive(named name: String) async throws(SandboxError) -> Bool {
+        try await inner.networkIsActive(named: name)
+    }
 }

@@ -1,0 +1,21 @@
+internal import CLibvirt
+
+extension LibvirtConnection {
+    public func capabilitiesXML() throws(SandboxError) -> String {
+        let action = "read the host's capabilities"
+        let connection = try open(action)
+        let xml = try LibvirtError.check(
+            virConnectGetCapabilities(connection), operation: "virConnectGetCapabilities", action)
+        defer { free(xml) }
+        return String(cString: xml)
+    }
+
+    public func networkIsActive(named name: String) throws(SandboxError) -> Bool {
+        let action = "look up network '\(name)'"
+        let connection = try open(action)
+        let network = try LibvirtError.check(
+            virNetworkLookupByName(connection, name), operation: "virNetworkLookupByName", action)
+        defer { virNetworkFree(network) }
+        return try LibvirtError.check(virNetworkIsActive(network), operation: "virNetworkIsActive", action) == 1
+    }
+}
