@@ -1,0 +1,229 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+private let serverExecutable = ServerProcess.builtExecutable("sandbox-server")
+
+/// The built `sandbox-server` as users run it: a child process configured through its
+/// environment, on a test-driver host of its own (`test:///…/node.xml`, whose state lives in the
+/// server process), spoken to over loopback HTTP. After every request the process must still run;
+/// SIGTERM ends it with status 0 and no trap on stderr.
+@Suite(.enabled(if: serverExecutable != nil, "sandbox-server is not built"))
+struct ServerProcessTests {
+
+    /// A folder with a node file — a shut-off base `base` whose disk is a 16 MiB raw file, and the
+    /// `default` network with a DHCP range — and the jobs folder the server gets.
+    struct Host {
+        let folder: String
+        let base = "base"
+        var uri: String { "test://" + folder + "/node.xml" }
+        var jobs: String { folder + "/jobs" }
+
+        init() throws {
+            folder = FileManager.default.temporaryDirectory.path + "/sandbox-server-process-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: folder + "/jobs", withIntermediateDirectories: true)
+            let disk = folder + "/base.img"
+            _ = FileManager.default.createFile(atPath: disk, contents: nil)
+            truncate(disk, 16 << 20)
+            let node = """
+                <node>
+                  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
+                    <name>\(base)</name><memory unit='MiB'>512</memory><vcpu>1</vcpu>
+                    <os><type arch='x86_64'>hvm</type><kernel>/boot/vmlinuz</kernel></os>
+                    <devices>
+                      <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='\(disk)'/>
+                        <target dev='vda' bus='virtio'/></disk>
+                      <interface type='network'><mac address='52:54:00:fe:00:02'/><source network='default'/>
+                      </interface>
+                    </devices>
+                    <test:runstate>5</test:runstate>
+                  </domain>
+                  <network><name>default</name><bridge name='virbr0'/>
+                    <ip address='192.168.122.1' netmask='255.255.255.0'>
+                      <dhcp><range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip></network>
+                </node>
+                """
+            try Data(node.utf8).write(to: URL(fileURLWithPath: folder + "/node.xml"))
+        }
+
+        var jobsLeft: [String] { (try? FileManager.default.contentsOfDirectory(atPath: jobs)) ?? [] }
+
+        func remove() { try? FileManager.default.removeItem(atPath: folder) }
+    }
+
+    /// Starts the server on `host` and waits until it serves.
+    static func start(on host: Host) async throws -> ServerProcess {
+        let server = try ServerProcess(
+            executable: serverExecutable!,
+            environment: [
+                "LIBVIRT_URI": host.uri, "SANDBOX_JOBS_DIR": host.jobs, "SANDBOX_OWNER": "process-test",
+                "SANDBOX_JANITOR_INTERVAL": "1s", "LOG_LEVEL": "debug",
+            ],
+            logFolder: host.folder)
+        let serving = await server.waitUntilServing()
+        if !serving { server.stop() }
+        try #require(serving, "sandbox-server did not start: \(server.stderr)")
+        return server
+    }
+
+    /// Runs `body` with a started server; kills it and removes the host whatever happens.
+    static func with(_ body: (ServerProcess, Host) async throws -> Void) async throws {
+        let host = try Host()
+        defer { host.remove() }
+        let server = try await start(on: host)
+        defer { server.stop() }
+        try await body(server, host)
+    }
+
+    /// Sends a request and checks that the server survived it.
+    static func send(
+        _ server: ServerProcess, _ method: String, _ path: String, json: String? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> HTTPReply {
+        let reply = try await server.send(method, path, json: json)
+        #expect(server.isRunning, "died after \(method) \(path): \(server.stderr)", sourceLocation: sourceLocation)
+        return reply
+    }
+
+    /// SIGTERM (unless `signal` is false: already sent): exit status 0 within a bounded time, no
+    /// trap on stderr.
+    static func terminate(
+        _ server: ServerProcess, signal: Bool = true, sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
+        let status = await signal ? server.terminate(within: .seconds(60)) : server.waitForExit(within: .seconds(60))
+        #expect(status == 0, "\(server.stderr)", sourceLocation: sourceLocation)
+        #expect(!server.stderr.contains("Fatal error"), "\(server.stderr)", sourceLocation: sourceLocation)
+    }
+
+    @Test func theSeedsFlowOverLoopback() async throws {
+        try await Self.with { server, host in
+            let health = try await Self.send(server, "GET", "/v1/health")
+            #expect(health.status == 200)
+            #expect(health.object["status"] as? String == "ok")
+            #expect(health.object["libvirt_uri"] as? String == host.uri)
+
+            // The seed's own request, then one that waits for the address.
+            let created = try await Self.send(
+                server, "POST", "/v1/sandboxes",
+                json: #"{"source_vm_name": "base", "agent_id": "test", "auto_start": true}"#)
+            #expect(created.status == 201, "\(created.text)")
+            let id = try #require(created.object["id"] as? String, "\(created.text)")
+            #expect(created.object["state"] as? String == "running")
+            #expect(created.object["agent_id"] as? String == "test")
+            #expect(created.object["source_vm_name"] as? String == "base")
+            let waited = try await Self.send(
+                server, "POST", "/v1/sandboxes", json: #"{"source_vm_name": "base", "wait_for_ip": true}"#)
+            #expect(waited.status == 201, "\(waited.text)")
+            let waitedID = try #require(waited.object["id"] as? String)
+            let waitedIP = try #require(waited.object["ip"] as? String, "\(waited.text)")
+            #expect(Set(host.jobsLeft) == [id, waitedID])
+
+            let shown = try await Self.send(server, "GET", "/v1/sandboxes/\(id)")
+            #expect(shown.status == 200, "\(shown.text)")
+            #expect(shown.object["name"] as? String == id)
+            #expect(shown.object["state"] as? String == "running")
+            let uuid = try #require(shown.object["uuid"] as? String)
+            #expect(try await Self.send(server, "GET", "/v1/sandboxes/\(uuid)").object["name"] as? String == id)
+
+            let list = try await Self.send(server, "GET", "/v1/sandboxes")
+            #expect(list.status == 200)
+            let names = (list.object["sandboxes"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            #expect(Set(names) == [id, waitedID], "\(list.text)")
+
+            let ip = try await Self.send(server, "GET", "/v1/sandboxes/\(waitedID)/ip?wait=true&timeout=30s")
+            #expect(ip.status == 200, "\(ip.text)")
+            #expect(ip.object["ip"] as? String == waitedIP)
+            #expect(ip.object["source"] is String)
+            let ipNow = try await Self.send(server, "GET", "/v1/sandboxes/\(id)/ip")
+            #expect(ipNow.status == 200, "\(ipNow.text)")
+
+            // No guest agent on the test driver: a JSON error, not a crash.
+            let run = try await Self.send(
+                server, "POST", "/v1/sandboxes/\(id)/run", json: #"{"command": "uname -a", "timeout_sec": 3}"#)
+            #expect([503, 504].contains(run.status), "\(run.text)")
+            #expect(["agent_unavailable", "timeout"].contains(run.errorCode ?? ""), "\(run.text)")
+
+            let diagnosis = try await Self.send(server, "GET", "/v1/sandboxes/\(waitedID)/diagnose")
+            #expect(diagnosis.status == 200, "\(diagnosis.text)")
+            #expect(diagnosis.object["domain"] as? String == waitedID)
+
+            for name in [id, waitedID] {
+                let deleted = try await Self.send(server, "DELETE", "/v1/sandboxes/\(name)")
+                #expect(deleted.status == 204, "\(deleted.text)")
+                #expect(try await Self.send(server, "GET", "/v1/sandboxes/\(name)").status == 404)
+            }
+            #expect(host.jobsLeft.isEmpty, "\(host.jobsLeft)")
+
+            let metrics = try await Self.send(server, "GET", "/metrics")
+            #expect(metrics.status == 200)
+            #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
+            for line in [
+                #"sandbox_creates_total{result="ok"} 2"#, #"sandbox_destroys_total{result="ok"} 2"#,
+                "sandbox_api_creates_total 2", #"sandbox_api_destroys_total{reason="api"} 2"#,
+                #"sandbox_http_requests_total{route="/v1/sandboxes",method="POST",status="201"} 2"#,
+            ] {
+                #expect(metrics.text.contains(line), "missing \(line) in\n\(metrics.text)")
+            }
+            await Self.terminate(server)
+        }
+    }
+
+    @Test func badInputIsA4xxJSONErrorAndLeavesNothing() async throws {
+        try await Self.with { server, host in
+            let cases: [(method: String, path: String, json: String?, status: Int)] = [
+                ("POST", "/v1/sandboxes", "{", 400),
+                ("POST", "/v1/sandboxes", #"{"source_vm_name": "base", "colour": "blue"}"#, 400),
+                ("POST", "/v1/sandboxes", #"{"source_vm_name": "base", "cpu": "two"}"#, 400),
+                ("POST", "/v1/sandboxes", #"{"source_vm_name": "base", "name": "../../etc"}"#, 400),
+                ("POST", "/v1/sandboxes", #"{"source_vm_name": "base", "memory_mb": 0}"#, 400),
+                ("POST", "/v1/sandboxes", #"{"source_vm_name": "base", "nics": [{"mac": "01:00:5e:00:00:01"}]}"#, 400),
+                ("POST", "/v1/sandboxes", #"{"source_vm_name": "no-such-base"}"#, 404),
+                ("POST", "/v1/sandboxes", "", 400),
+                ("GET", "/v1/sandboxes/a%3Cb%3E", nil, 404),
+                ("GET", "/v1/sandboxes/" + String(repeating: "x", count: 300), nil, 404),
+                ("DELETE", "/v1/sandboxes/sbx-nobody", nil, 404),
+                ("POST", "/v1/sandboxes/sbx-nobody/run", #"{"command": "true"}"#, 404),
+                ("GET", "/v1/sandboxes/sbx-nobody/ip?wait=maybe", nil, 400),
+                ("GET", "/v2/anything", nil, 404),
+            ]
+            for (method, path, json, status) in cases {
+                let reply = try await Self.send(server, method, path, json: json)
+                #expect(reply.status == status, "\(method) \(path) \(json ?? ""): \(reply.text)")
+                #expect(reply.errorCode != nil, "\(method) \(path) \(json ?? ""): \(reply.text)")
+            }
+            #expect(host.jobsLeft.isEmpty, "\(host.jobsLeft)")
+            let list = try await Self.send(server, "GET", "/v1/sandboxes")
+            #expect((list.object["sandboxes"] as? [Any])?.isEmpty == true, "\(list.text)")
+
+            // Still serving good requests.
+            let created = try await Self.send(server, "POST", "/v1/sandboxes", json: #"{"source_vm_name": "base"}"#)
+            #expect(created.status == 201, "\(created.text)")
+            await Self.terminate(server)
+        }
+    }
+
+    /// A create whose body is still arriving when SIGTERM comes is finished and answered; then the
+    /// process exits with status 0.
+    @Test func sigtermDrainsAnInFlightRequest() async throws {
+        try await Self.with { server, host in
+            let body = Data(#"{"source_vm_name": "base", "agent_id": "drain"}"#.utf8)
+            let connection = try await HTTPConnection.open(port: server.port, timeout: .seconds(60))
+            try await connection.write(HTTPConnection.head("POST", "/v1/sandboxes", bodyLength: body.count))
+            try await connection.write(body.prefix(10))
+            // A request on another connection is answered after this one was accepted.
+            #expect(try await Self.send(server, "GET", "/v1/health").status == 200)
+            try await Task.sleep(for: .milliseconds(200))
+
+            kill(server.process.processIdentifier, SIGTERM)
+            try await Task.sleep(for: .milliseconds(200))
+            try await connection.write(body.dropFirst(10))
+            let reply = try await connection.readReply()
+            #expect(reply.status == 201, "\(reply.text)")
+            #expect(reply.object["agent_id"] as? String == "drain")
+            await Self.terminate(server, signal: false)
+        }
+    }
+}
