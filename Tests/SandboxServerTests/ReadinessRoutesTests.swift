@@ -1,0 +1,164 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import SandboxCore
+import SandboxServer
+import Synchronization
+import Testing
+
+/// `run` waits for a booting guest's agent; `GET /v1/sandboxes/{id}` carries the readiness.
+@Suite struct ReadinessRoutesTests {
+    /// The host's sandboxes, with a guest agent that stays "not connected" for `silentCalls` calls.
+    static func application(_ host: ServerTestHost, agent: ScriptedAgentDomains) -> some ApplicationProtocol {
+        let registry = host.registry
+        let manager = SandboxManager(
+            domains: agent,
+            configuration: .init(jobsRoot: host.jobsRoot, owner: host.owner, gracefulShutdownTimeout: .zero))
+        return SandboxServerApp.application(
+            manager: manager, janitorInterval: nil, metrics: host.metrics, metricsText: { registry.emitToString() })
+    }
+
+    @Test func runWaitsForAnAgentThatConnectsLate() async throws {
+        try await ServerTestHost.with { host in
+            let agent = ScriptedAgentDomains(host.connection, silentCalls: 3)
+            try await Self.application(host, agent: agent).test(.router) { client in
+                let created = try await client.send(
+                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)"}"#
+                ).decode(SandboxResource.self)
+                let response = try await client.send(
+                    .post, "/v1/sandboxes/\(created.id)/run", json: #"{"command": "uname", "timeout_sec": 600}"#)
+                #expect(response.status == .ok, "\(response.text)")
+                #expect(try response.decode(RunCommandResponse.self).stdout == "Linux\n")
+                #expect(agent.executed == ["guest-ping", "guest-exec", "guest-exec-status"])
+            }
+        }
+    }
+
+    @Test func runOnAnAgentThatNeverConnectsIs504() async throws {
+        try await ServerTestHost.with { host in
+            let agent = ScriptedAgentDomains(host.connection, silentCalls: .max)
+            try await Self.application(host, agent: agent).test(.router) { client in
+                let created = try await client.send(
+                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)"}"#
+                ).decode(SandboxResource.self)
+                let response = try await client.send(
+                    .post, "/v1/sandboxes/\(created.id)/run", json: #"{"command": "uname", "timeout_sec": 1}"#)
+                #expect(response.status == .gatewayTimeout, "\(response.text)")
+                #expect(response.apiError?.code == "timeout")
+                #expect(agent.executed.isEmpty)
+            }
+        }
+    }
+
+    /// The test driver has no agent: a running sandbox is `booting`, a stopped one `not-running`;
+    /// the list carries no readiness.
+    @Test func getShowsTheReadinessAndListDoesNot() async throws {
+        try await ServerTestHost.with { host in
+            try await host.application().test(.router) { client in
+                let created = try await client.send(
+                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)"}"#
+                ).decode(SandboxResource.self)
+                #expect(created.readiness == nil)
+                let shown = try await client.send(.get, "/v1/sandboxes/\(created.id)")
+                #expect(shown.status == .ok)
+                let readiness = try #require(try shown.decode(SandboxResource.self).readiness)
+                #expect(readiness.stage == "booting")
+                #expect(readiness.agent == false)
+                #expect(readiness.cloudInit == nil)
+                #expect(shown.text.contains(#""readiness":{"#))
+
+                let list = try await client.send(.get, "/v1/sandboxes")
+                #expect(!list.text.contains("readiness"), "\(list.text)")
+
+                try await host.connection.destroy(named: created.name)
+                let stopped = try await client.send(.get, "/v1/sandboxes/\(created.id)").decode(SandboxResource.self)
+                #expect(stopped.readiness?.stage == "not-running")
+                #expect(stopped.ip == nil)
+            }
+        }
+    }
+}
+
+/// A `test:///default` connection with a scripted guest agent: "not connected" for the first
+/// `silentCalls` agent commands, then `guest-ping`, `guest-exec` and an exited `guest-exec-status`
+/// printing `Linux`.
+final class ScriptedAgentDomains: DomainManager, Sendable {
+    let inner: any DomainManager
+    private let silentLeft: Mutex<Int>
+    private let log = Mutex<[String]>([])
+    /// Agent commands answered, in order.
+    var executed: [String] { log.withLock { $0 } }
+
+    init(_ inner: any DomainManager, silentCalls: Int) {
+        self.inner = inner
+        self.silentLeft = Mutex(silentCalls)
+    }
+
+    static let notConnected = SandboxError(
+        .agentUnavailable, "could not run a guest agent command",
+        underlying: .init(
+            operation: "virDomainQemuAgentCommand", code: 86, domain: 10,
+            message: "Guest agent is not responding: QEMU guest agent is not connected"))
+
+    func agentCommand(named name: String, command: String, timeoutSeconds: Int) async throws(SandboxError) -> String {
+        let silent = silentLeft.withLock { left in
+            guard left > 0 else { return false }
+            left -= 1
+            return true
+        }
+        if silent { throw Self.notConnected }
+        let object = (try? JSONSerialization.jsonObject(with: Data(command.utf8))) as? [String: Any]
+        let execute = object?["execute"] as? String ?? ""
+        log.withLock { $0.append(execute) }
+        switch execute {
+        case "guest-exec": return #"{"return": {"pid": 42}}"#
+        case "guest-exec-status":
+            let output = Data("Linux\n".utf8).base64EncodedString()
+            return #"{"return": {"exited": true, "exitcode": 0, "out-data": "\#(output)"}}"#
+        default: return #"{"return": {}}"#
+        }
+    }
+
+    func listDomains() async throws(SandboxError) -> [DomainSummary] { try await inner.listDomains() }
+    func domain(named name: String) async throws(SandboxError) -> DomainSummary? { try await inner.domain(named: name) }
+    func domainXML(named name: String, inactive: Bool, secure: Bool) async throws(SandboxError) -> String {
+        try await inner.domainXML(named: name, inactive: inactive, secure: secure)
+    }
+    func define(xml: String) async throws(SandboxError) -> DomainSummary { try await inner.define(xml: xml) }
+    func start(named name: String) async throws(SandboxError) { try await inner.start(named: name) }
+    func shutdown(named name: String) async throws(SandboxError) { try await inner.shutdown(named: name) }
+    func destroy(named name: String) async throws(SandboxError) { try await inner.destroy(named: name) }
+    func undefine(named name: String) async throws(SandboxError) { try await inner.undefine(named: name) }
+    func state(named name: String) async throws(SandboxError) -> DomainState { try await inner.state(named: name) }
+    func interfaceStats(named name: String, device: String) async throws(SandboxError) -> InterfaceStats {
+        try await inner.interfaceStats(named: name, device: device)
+    }
+    func interfaceAddresses(named name: String, source: AddressSource) async throws(SandboxError) -> [InterfaceAddress]
+    {
+        try await inner.interfaceAddresses(named: name, source: source)
+    }
+    func networkDHCPLeases(network: String, mac: String?) async throws(SandboxError) -> [NetworkDHCPLease] {
+        try await inner.networkDHCPLeases(network: network, mac: mac)
+    }
+    func metadata(named name: String, namespaceURI: String) async throws(SandboxError) -> String? {
+        try await inner.metadata(named: name, namespaceURI: namespaceURI)
+    }
+    func lifecycleEvents() async throws(SandboxError) -> AsyncStream<DomainLifecycleEvent> {
+        try await inner.lifecycleEvents()
+    }
+    func networkFilterExists(named name: String) async throws(SandboxError) -> Bool {
+        try await inner.networkFilterExists(named: name)
+    }
+    func networkXML(named name: String) async throws(SandboxError) -> String { try await inner.networkXML(named: name) }
+    func setMetadata(named name: String, namespaceURI: String, prefix: String, xml: String?) async throws(SandboxError)
+    {
+        try await inner.setMetadata(named: name, namespaceURI: namespaceURI, prefix: prefix, xml: xml)
+    }
+    func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError) {
+        try await inner.updateDHCPHost(network: network, hostXML: hostXML, add: add)
+    }
+    func capabilitiesXML() async throws(SandboxError) -> String { try await inner.capabilitiesXML() }
+    func networkIsActive(named name: String) async throws(SandboxError) -> Bool {
+        try await inner.networkIsActive(named: name)
+    }
+}
