@@ -1,20 +1,19 @@
 import Foundation
-import Hummingbird
-import HummingbirdTesting
-import SandboxServer
 import Testing
 
 @testable import SandboxCore
 
-/// The HTTP service in-process against the real libvirtd: create a sandbox and wait for its
-/// address, run `hostname` in it through the guest agent, delete it.
+/// The built `sandbox-server` as a process against the real libvirtd, sent the original system's
+/// flow over loopback HTTP: create with `auto_start` (no wait), run `uname -a` at once (the route
+/// waits for the guest agent within `timeout_sec`), read, delete; then SIGTERM, and nothing left.
 /// Run by `e2e/run.sh` (`E2E_FILTER=SandboxE2ETests.ServerE2ETests` for this one alone).
 @Suite(.serialized, .enabled(if: E2EEnvironment.enabled, "end-to-end suite: run e2e/run.sh to enable it"))
 struct ServerE2ETests {
     @Test(arguments: E2EEnvironment.flavours.prefix(1))
-    func createRunDelete(flavour: String) async throws {
+    func theSeedsFlowThroughTheRealServer(flavour: String) async throws {
         let environment = try #require(E2EEnvironment.current)
         let image = try #require(environment.images[flavour], "no image for \(flavour)")
+        let executable = try #require(ServerProcess.builtExecutable("sandbox-server"), "sandbox-server is not built")
         let connection = try await LibvirtConnection(uri: environment.uri)
         let work = environment.workDirectory + "/server-" + flavour
         try? FileManager.default.removeItem(atPath: work)
@@ -22,48 +21,61 @@ struct ServerE2ETests {
         let fixture = BaseFixture(
             flavour: flavour, image: image, work: work, network: environment.network, connection: connection,
             suffix: "-server")
+        let owner = "e2e-server-" + UUID().uuidString.prefix(8).lowercased()
+        let manager = SandboxManager(
+            domains: connection, configuration: .init(jobsRoot: work + "/jobs", owner: owner))
         defer {
             Task {
+                for sandbox in (try? await manager.list()) ?? [] {
+                    if let name = try? SandboxName(sandbox.name) { try? await manager.destroy(name) }
+                }
                 await fixture.removeBase()
                 await connection.close()
             }
         }
         try await fixture.bootBaseOnce()
 
-        let manager = SandboxManager(
-            domains: connection,
-            configuration: .init(
-                jobsRoot: work + "/jobs", owner: "e2e-server", defaultNetwork: .network(environment.network),
-                gracefulShutdownTimeout: .seconds(60),
-                discoveryTimeout: DiscoveryTimeout(base: CloneNetworkingE2ETests.bootTimeout),
-                discoverySources: [.networkLeases, .lease]))
-        let app = SandboxServerApp.application(manager: manager, network: environment.network, janitorInterval: nil)
-        try await app.test(.router) { client in
-            let created = try await client.execute(
-                uri: "/v1/sandboxes", method: .post,
-                body: ByteBuffer(string: #"{"source_vm_name": "\#(fixture.baseName)", "wait_for_ip": true}"#))
-            #expect(created.status == .created, "\(String(buffer: created.body))")
-            let sandbox = try JSONDecoder().decode(SandboxResource.self, from: Data(created.body.readableBytesView))
-            #expect(sandbox.ip != nil)
+        let server = try ServerProcess(
+            executable: executable,
+            environment: [
+                "LIBVIRT_URI": environment.uri, "SANDBOX_NETWORK": environment.network,
+                "SANDBOX_JOBS_DIR": work + "/jobs", "SANDBOX_OWNER": owner,
+                "IP_DISCOVERY_TIMEOUT": "\(CloneNetworkingE2ETests.bootTimeout.components.seconds)s",
+            ],
+            logFolder: work)
+        defer { server.stop() }
+        try #require(await server.waitUntilServing(), "sandbox-server did not start: \(server.stderr)")
 
-            // The agent connects a little after the address appears: 503 until then.
-            let output = try await poll(timeout: .seconds(300), every: .seconds(2)) { () async throws -> String? in
-                let run = try await client.execute(
-                    uri: "/v1/sandboxes/\(sandbox.id)/run", method: .post,
-                    body: ByteBuffer(string: #"{"command": "hostname", "timeout_sec": 30}"#))
-                guard run.status == .ok else { return nil }
-                let result = try JSONDecoder().decode(
-                    RunCommandResponse.self, from: Data(run.body.readableBytesView))
-                #expect(result.exitCode == 0)
-                return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            #expect(output == sandbox.name)
-
-            let deleted = try await client.execute(uri: "/v1/sandboxes/\(sandbox.id)", method: .delete)
-            #expect(deleted.status == .noContent)
-            let gone = try await client.execute(uri: "/v1/sandboxes/\(sandbox.id)", method: .get)
-            #expect(gone.status == .notFound)
+        func send(_ method: String, _ path: String, json: String? = nil) async throws -> HTTPReply {
+            let reply = try await server.send(method, path, json: json, timeout: .seconds(960))
+            #expect(server.isRunning, "died after \(method) \(path): \(server.stderr)")
+            return reply
         }
+
+        let created = try await send(
+            "POST", "/v1/sandboxes",
+            json: #"{"source_vm_name": "\#(fixture.baseName)", "agent_id": "test", "auto_start": true}"#)
+        #expect(created.status == 201, "\(created.text)")
+        let id = try #require(created.object["id"] as? String, "\(created.text)")
+
+        // At once, while the guest still boots: the route waits for its agent.
+        let run = try await send(
+            "POST", "/v1/sandboxes/\(id)/run", json: #"{"command": "uname -a", "timeout_sec": 900}"#)
+        #expect(run.status == 200, "\(run.text)")
+        #expect(run.object["exit_code"] as? Int == 0, "\(run.text)")
+        #expect((run.object["stdout"] as? String)?.contains("Linux") == true, "\(run.text)")
+
+        let shown = try await send("GET", "/v1/sandboxes/\(id)")
+        #expect(shown.status == 200, "\(shown.text)")
+        #expect(shown.object["state"] as? String == "running", "\(shown.text)")
+
+        #expect(try await send("DELETE", "/v1/sandboxes/\(id)").status == 204)
+        #expect(try await send("GET", "/v1/sandboxes/\(id)").status == 404)
+
+        let status = await server.terminate(within: .seconds(120))
+        #expect(status == 0, "\(server.stderr)")
+        #expect(!server.stderr.contains("Fatal error"), "\(server.stderr)")
         #expect(try await manager.list().isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work + "/jobs").isEmpty)
     }
 }

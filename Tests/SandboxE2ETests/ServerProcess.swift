@@ -1,0 +1,1 @@
+../SandboxServerTests/Support/ServerProcess.swift
