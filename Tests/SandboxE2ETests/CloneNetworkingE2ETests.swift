@@ -73,10 +73,25 @@ struct CloneNetworkingE2ETests {
         let addresses = parallel.compactMap(\.ipAddress) + [single.ipAddress].compactMap { $0 }
         #expect(Set(addresses).count == 6, "\(addresses)")
 
-        // 5. Destroy (all at once): no domain, no files, no lease.
+        // 5. A stock host (QEMU as libvirt-qemu, dynamic ownership): job folders are root's and
+        // QEMU's group's only, and one clone going away leaves the base usable by its siblings.
+        let qemu = try #require(
+            QEMUProcessIdentity.fromCapabilities(try await connection.capabilitiesXML(), virtType: "qemu"))
+        #expect(!qemu.isRoot, "the E2E daemon runs QEMU as root: not a stock host")
+        #expect(try Self.ownerAndMode(single.jobDirectory) == [0, qemu.gid, 0o710])
+        try await manager.destroy(single.name)
+        #expect(try Self.ownerAndMode(fixture.baseDisk).first == qemu.uid, "the base lost QEMU's label")
+        let sibling = GuestAgentClient(domains: connection, domain: parallel[0].name.value)
+        // Read 20 MB of the base's blocks again, past the guest's page cache.
+        let reread = try await sibling.run(
+            "sync && echo 3 > /proc/sys/vm/drop_caches && cat /usr/bin/* | head -c 20000000 | wc -c",
+            options: .init(timeout: .seconds(300)))
+        #expect(reread.exitCode == 0, "\(reread.stderr)")
+
+        // 6. Destroy (all at once): no domain, no files, no lease.
         let everyone = parallel + [single]
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for sandbox in everyone { group.addTask { try await manager.destroy(sandbox.name) } }
+            for sandbox in parallel { group.addTask { try await manager.destroy(sandbox.name) } }
             try await group.waitForAll()
         }
         for sandbox in everyone {
@@ -142,6 +157,15 @@ struct CloneNetworkingE2ETests {
         let result = try #require(finished, "cloud-init did not finish in \(sandbox.name)")
         #expect(result.errors.isEmpty, "cloud-init errors in \(sandbox.name): \(result.errors)")
         #expect(result.datasource?.contains("NoCloud") == true, "\(result)")
+    }
+}
+
+extension CloneNetworkingE2ETests {
+    /// `[uid, gid, permission bits]` of a file.
+    static func ownerAndMode(_ path: String) throws -> [UInt32] {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw SandboxError(.io, "cannot stat \(path)") }
+        return [info.st_uid, info.st_gid, UInt32(info.st_mode) & 0o7777]
     }
 }
 
