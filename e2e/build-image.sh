@@ -175,8 +175,12 @@ cat >"$ROOT/etc/cloud/cloud.cfg.d/90-sandboxcore-e2e.cfg" <<'CFG'
 # SandboxCore E2E image: the sandbox's seed CD-ROM, NoCloud (cidata) or ConfigDrive (config-2).
 datasource_list: [NoCloud, ConfigDrive, None]
 # minbase has no locales/locale-gen: cc_locale would make `cloud-init status`
-# report an error.
-locale: false
+# report an error. A string, not the boolean: bookworm's cloud-init (22.4)
+# types `locale` as a string in its schema, so `locale: false` made every boot
+# log "schema.py[WARNING]: Invalid cloud-config provided" (its boot check
+# validates the merged config, cloud.cfg.d included; `cloud-init schema
+# --system` only the user-data). cc_locale reads "false" as off all the same.
+locale: "false"
 CFG
 
 case "$FLAVOUR" in
@@ -206,6 +210,16 @@ ENI
     chroot "$ROOT" systemctl disable systemd-networkd.service >/dev/null 2>&1 || true
     ;;
 esac
+
+# The image's own cloud config must pass the guest's cloud-init schema: at boot cloud-init
+# validates the merged config and only logs a warning, so an invalid key would go unnoticed.
+chroot "$ROOT" python3 -c '
+import sys, yaml
+from cloudinit.config.schema import get_schema, validate_cloudconfig_schema
+for path in sys.argv[1:]:
+    with open(path) as f:
+        validate_cloudconfig_schema(yaml.safe_load(f), get_schema(), strict=True)
+' /etc/cloud/cloud.cfg.d/90-sandboxcore-e2e.cfg /etc/cloud/cloud.cfg.d/91-sandboxcore-renderer.cfg >&2
 
 # Clones must look like fresh machines.
 : >"$ROOT/etc/machine-id"

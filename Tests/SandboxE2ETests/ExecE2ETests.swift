@@ -146,7 +146,10 @@ struct ExecE2ETests {
         let leftovers = try await agent.run("ls -a /tmp | grep -c sandboxcore-exec || true")
         #expect(leftovers.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
 
-        // 5. Files: 200 KiB of random bytes, written and read back identical.
+        // 5. A clean boot log: cloud-init finished without errors and found no invalid cloud-config.
+        try await checkCleanBoot(agent, sandbox: sandbox)
+
+        // 6. Files: 200 KiB of random bytes, written and read back identical.
         let blob = Data((0..<204_800).map { _ in UInt8.random(in: 0...255) })
         before = clock.now
         try await agent.writeFile("/tmp/e2e-blob", contents: blob, mode: 0o640)
@@ -163,7 +166,7 @@ struct ExecE2ETests {
         #expect(try await agent.readFile("/tmp/does-not-exist") == nil)
         figures.append(String(format: "200 KiB file: write %.2fs, read %.2fs", writeTime.seconds, readTime.seconds))
 
-        // 6. Without network: every interface but lo down, the agent still works.
+        // 7. Without network: every interface but lo down, the agent still works.
         let down = try await agent.run(
             "for i in $(ls /sys/class/net); do [ \"$i\" = lo ] || ip link set dev \"$i\" down; done; "
                 + "cat /sys/class/net/*/operstate")
@@ -175,4 +178,36 @@ struct ExecE2ETests {
         #expect(try await agent.readFile("/tmp/offline") == Data("no network".utf8))
         return figures
     }
+
+    /// cloud-init's schema check at boot validates the *merged* config (the image's `/etc/cloud`
+    /// and the seed's user-data and vendor-data) and only logs `Invalid cloud-config provided` on
+    /// the console; `cloud-init schema --system` checks the user-data alone (cloud-init 22.4).
+    /// So: both checks in the guest, cloud-init's result, and the console log itself.
+    func checkCleanBoot(_ agent: GuestAgentClient, sandbox: Sandbox) async throws {
+        let finished = try await poll(timeout: .seconds(300), every: .seconds(2)) {
+            (try? await agent.cloudInitResult()) ?? nil
+        }
+        let result = try #require(finished, "cloud-init did not finish within 300 s")
+        #expect(result.errors.isEmpty, "cloud-init errors: \(result.errors)")
+
+        let userData = try await agent.exec("/usr/bin/cloud-init", ["schema", "--system"])
+        #expect(
+            userData.exitCode == 0 && !userData.stderr.contains("Error"),
+            "cloud-init schema --system: \(userData.stdout)\(userData.stderr)")
+        let merged = try await agent.exec("/usr/bin/python3", ["-c", Self.mergedConfigCheck])
+        #expect(merged.exitCode == 0, "merged cloud-config is invalid: \(merged.stdout)\(merged.stderr)")
+
+        let consolePath = sandbox.jobDirectory + "/" + SandboxManager.JobFile.console
+        let console = String(decoding: try Data(contentsOf: URL(fileURLWithPath: consolePath)), as: UTF8.self)
+        let invalid = console.split(separator: "\n").filter { $0.contains("Invalid cloud-config") }
+        #expect(invalid.isEmpty, "console log: \(invalid.joined(separator: "\n"))")
+    }
+
+    /// Validates the config cloud-init ran with, merged the way its boot check merges it.
+    static let mergedConfigCheck = """
+        from cloudinit.stages import Init
+        from cloudinit.config.schema import get_schema, validate_cloudconfig_schema
+        validate_cloudconfig_schema(Init(ds_deps=[]).cfg, get_schema(), strict=True)
+        print("merged cloud-config valid")
+        """
 }
