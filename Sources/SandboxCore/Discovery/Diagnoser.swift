@@ -3,7 +3,8 @@ import Foundation
 /// Gathers a ``Diagnosis`` of one sandbox NIC through a ``DomainManager`` and the sandbox's files.
 ///
 /// It reads the domain's state and live XML, the NIC's traffic counters, the attached seed and the
-/// plain `meta-data` / `network-config` files next to it, the network's leases for the MAC, what
+/// plain `meta-data` / `network-config` files next to it, the network's leases for the MAC and its
+/// health (running, DHCP ranges, dnsmasq: ``NetworkHealth``), what
 /// every address source answers, whether the guest agent answers `guest-ping`, and the end of the
 /// serial console log. Nothing it reads is changed. Failures become fields of the diagnosis; it
 /// never throws. A value type; safe to share between tasks.
@@ -143,11 +144,15 @@ public struct Diagnoser: Sendable {
                 txPackets: interface.stats.flatMap { $0.txPackets >= 0 ? $0.txPackets : nil }, network: networkName,
                 currentLeases: leases == nil ? nil : currentLeases.count, leaseAddress: currentLeases.first?.ipAddress,
                 addresses: domainAddresses, consoleHasOutput: consoleHasOutput))
-        return Diagnosis(
+        var diagnosis = Diagnosis(
             domain: domain, mac: mac, state: state, stateError: stateError, interface: interface, seed: seed,
             leases: leases, currentLeaseCount: currentLeases.count, leasesError: leasesError, sources: reports,
             agent: agent, consoleTail: consoleTail, consoleLogPath: logPath, consoleError: consoleError,
             verdict: verdict)
+        if let networkName {
+            diagnosis.networkHealth = await NetworkHealth.check(network: networkName, domains: domains)
+        }
+        return diagnosis
     }
 
     // MARK: - Files

@@ -85,6 +85,9 @@ public struct Diagnosis: Sendable, Hashable, Codable {
     public var consoleTail: [String]?
     public var consoleLogPath: String?
     public var consoleError: String?
+    /// The NIC's libvirt network: running, its DHCP ranges, its dnsmasq (nil when the NIC is on no
+    /// libvirt network).
+    public var networkHealth: NetworkHealth?
     public var verdict: Verdict
 
     public init(
@@ -148,6 +151,18 @@ public struct Diagnosis: Sendable, Hashable, Codable {
             )
         } else {
             lines.append("leases: unknown (\(leasesError ?? "not read"))")
+        }
+        if let health = networkHealth {
+            var text = "network \(health.network): "
+            switch health.active {
+            case nil: text += "unknown (\(health.error ?? "not read"))"
+            case false?: text += "NOT running"
+            case true?:
+                text +=
+                    "running, DHCP " + (health.dhcpRanges.isEmpty ? "none" : health.dhcpRanges.joined(separator: ", "))
+                text += health.dnsmasqPID.map { ", dnsmasq pid \($0)" } ?? ", no dnsmasq visible on this machine"
+            }
+            lines.append(text)
         }
         for source in sources { lines.append("source \(source)") }
         switch agent {

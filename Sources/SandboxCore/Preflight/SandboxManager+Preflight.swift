@@ -5,8 +5,10 @@ extension SandboxManager {
     /// Checks, before any sandbox is made, that clones of base VM `name` can come up: the base is
     /// shut off; its first disk is a readable qcow2 or raw file whose format matches what libvirt
     /// declares; its NIC (if any) is virtio and on a network or bridge; the seed can be attached on
-    /// a bus its architecture supports; and the timeout a clone's address wait gets versus the boot
-    /// time the base declares. Read-only: nothing is created or changed.
+    /// a bus its architecture supports; QEMU's user can reach the base's disk and the jobs root; the
+    /// network clones join is running with a DHCP server (``NetworkHealth``); the network filter
+    /// exists; and the timeout a clone's address wait gets versus the boot time the base declares.
+    /// Read-only: nothing is created or changed.
     ///
     /// - Throws: `.notFound` when there is no such domain; every other problem is a finding.
     public func validateBase(_ name: String) async throws(SandboxError) -> PreflightReport {
@@ -40,6 +42,7 @@ extension SandboxManager {
         findings += Self.diskFindings(base)
         findings += Self.deviceFindings(base, xml: xml, defaultNetwork: configuration.defaultNetwork)
         findings += Self.emulatedKernelFindings(base)
+        findings += await hostFindings(base: base)
 
         let expected: Int?
         do {

@@ -1,0 +1,90 @@
+import Foundation
+import FoundationXML
+
+/// Whether a libvirt network can give a sandbox an address: it is running, it has a DHCP range,
+/// and a dnsmasq process serves it. What ``SandboxManager/validateBase(_:)`` and ``Diagnoser``
+/// report about the network a sandbox joins (the original system's "is DHCP running?" step).
+///
+/// The dnsmasq check reads this machine's `/proc`: it sees libvirt's dnsmasq of a local daemon
+/// (also one in another network namespace), never that of a remote host, so ``dnsmasqPID`` nil
+/// is a warning, not an error. A plain value.
+public struct NetworkHealth: Sendable, Hashable, Codable {
+    public var network: String
+    /// nil when libvirt could not be asked (see ``error``).
+    public var active: Bool?
+    /// The DHCP ranges of the network's IPv4/IPv6 definitions, as `start-end`.
+    public var dhcpRanges: [String]
+    /// The dnsmasq process libvirt started for the network, when one is visible on this machine.
+    public var dnsmasqPID: Int32?
+    /// Why the network could not be read.
+    public var error: String?
+
+    public init(
+        network: String, active: Bool?, dhcpRanges: [String] = [], dnsmasqPID: Int32? = nil, error: String? = nil
+    ) {
+        self.network = network
+        self.active = active
+        self.dhcpRanges = dhcpRanges
+        self.dnsmasqPID = dnsmasqPID
+        self.error = error
+    }
+
+    /// Asks libvirt about `network` and looks for its dnsmasq in `/proc`. Never throws.
+    public static func check(network: String, domains: any DomainManager) async -> NetworkHealth {
+        let active: Bool
+        let xml: String
+        do {
+            active = try await domains.networkIsActive(named: network)
+            xml = try await domains.networkXML(named: network)
+        } catch {
+            return NetworkHealth(network: network, active: nil, error: error.message)
+        }
+        return NetworkHealth(
+            network: network, active: active, dhcpRanges: dhcpRanges(networkXML: xml),
+            dnsmasqPID: active ? dnsmasqPID(forNetwork: network, processes: ProcessTable.read()) : nil)
+    }
+
+    /// `start-end` of every `<ip><dhcp><range>` in a network's XML.
+    static func dhcpRanges(networkXML xml: String) -> [String] {
+        guard xml.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("<"),
+            let document = try? XMLDocument(xmlString: xml, options: []),
+            let ranges = try? document.nodes(forXPath: "/network/ip/dhcp/range")
+        else { return [] }
+        return ranges.compactMap { node in
+            guard let element = node as? XMLElement, let start = element.attribute(forName: "start")?.stringValue,
+                let end = element.attribute(forName: "end")?.stringValue
+            else { return nil }
+            return "\(start)-\(end)"
+        }
+    }
+
+    /// The dnsmasq libvirt runs for `network`: its command line names the network's own
+    /// configuration file, `…/dnsmasq/NETWORK.conf`.
+    static func dnsmasqPID(forNetwork network: String, processes: [ProcessTable.Entry]) -> Int32? {
+        let conf = "/dnsmasq/\(network).conf"
+        return processes.first { entry in
+            guard let program = entry.arguments.first, program.hasSuffix("dnsmasq") else { return false }
+            return entry.arguments.dropFirst().contains { $0.hasPrefix("--conf-file=") && $0.hasSuffix(conf) }
+        }?.pid
+    }
+}
+
+/// The processes of this machine, as `/proc/PID/cmdline` tells them.
+enum ProcessTable {
+    struct Entry: Sendable, Hashable {
+        var pid: Int32
+        var arguments: [String]
+    }
+
+    static func read() -> [Entry] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return names.compactMap { name in
+            guard let pid = Int32(name), let data = FileManager.default.contents(atPath: "/proc/\(name)/cmdline")
+            else { return nil }
+            let arguments = data.split(separator: 0, omittingEmptySubsequences: false).map {
+                String(decoding: $0, as: UTF8.self)
+            }
+            return Entry(pid: pid, arguments: arguments.last == "" ? Array(arguments.dropLast()) : arguments)
+        }
+    }
+}
