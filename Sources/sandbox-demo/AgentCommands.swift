@@ -112,7 +112,7 @@ struct CopyCommand: AsyncParsableCommand {
         defer { Task { await libvirt.close() } }
         if let from, to == nil {
             let read: Data? = try await manager.readFile(from.path, in: from.sandbox, maxBytes: maxBytes)
-            guard let data = read else { throw CLIError("\(source) does not exist or cannot be read") }
+            guard let data = read else { throw CLIError("\(source) does not exist or cannot be read", code: .notFound) }
             if destination == "-" {
                 FileHandle.standardOutput.write(data)
             } else {

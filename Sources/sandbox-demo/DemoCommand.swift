@@ -27,7 +27,7 @@ struct DemoCommand: AsyncParsableCommand {
         let baseName = "demo-base-\(getpid())"
         let baseDisk = folder + "/base.img"
         guard FileManager.default.createFile(atPath: baseDisk, contents: nil), truncate(baseDisk, 1 << 30) == 0 else {
-            throw CLIError("cannot create \(baseDisk)")
+            throw CLIError("cannot create \(baseDisk)", code: .io)
         }
         _ = try await connection.define(xml: Self.baseXML(name: baseName, disk: baseDisk))
         say("defined base VM \(baseName) (shut off, disk \(baseDisk))")

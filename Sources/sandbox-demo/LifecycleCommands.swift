@@ -173,7 +173,7 @@ struct IPCommand: AsyncParsableCommand {
         } else if let address = try await manager.ipAddress(of: sandboxName) {
             print(address.address)
         } else {
-            throw CLIError("\(sandboxName) has no IP address yet (try --wait, or 'diagnose')")
+            throw CLIError("\(sandboxName) has no IP address yet (try --wait, or 'diagnose')", code: .notFound)
         }
     }
 }

@@ -23,8 +23,11 @@ func checked<T>(_ make: () throws(SandboxError) -> T) throws -> T {
     try make()
 }
 
-/// A bad-input error of the CLI itself, printed as one line (no usage text), exit code 1.
+/// A bad-input error of the CLI itself, printed as one line (no usage text), exit code 1:
+/// `Error: CODE: message`, the code a ``SandboxError/Code`` raw value as for the library's errors.
 struct CLIError: Error, CustomStringConvertible {
     var description: String
-    init(_ description: String) { self.description = description }
+    init(_ message: String, code: SandboxError.Code = .invalidArgument) {
+        description = message.hasPrefix(code.rawValue + ": ") ? message : "\(code.rawValue): \(message)"
+    }
 }
