@@ -74,7 +74,7 @@ struct TestHost {
 }
 
 /// A DomainManager that forwards to a real one and fails or stalls where a test says.
-final class FaultyDomainManager: DomainManager, @unchecked Sendable {
+final class FaultyDomainManager: ForwardingDomains, @unchecked Sendable {
     let inner: any DomainManager
     let failDefine: Bool
     let failStart: Bool
@@ -107,8 +107,6 @@ final class FaultyDomainManager: DomainManager, @unchecked Sendable {
 
     static let injected = SandboxError(.libvirt, "injected failure")
 
-    func listDomains() async throws(SandboxError) -> [DomainSummary] { try await inner.listDomains() }
-    func domain(named name: String) async throws(SandboxError) -> DomainSummary? { try await inner.domain(named: name) }
     func domainXML(named name: String, inactive: Bool, secure: Bool) async throws(SandboxError) -> String {
         let xml = try await inner.domainXML(named: name, inactive: inactive, secure: secure)
         return rewriteXML?(xml) ?? xml
@@ -124,45 +122,9 @@ final class FaultyDomainManager: DomainManager, @unchecked Sendable {
         if failStart { throw Self.injected }
         try await inner.start(named: name)
     }
-    func shutdown(named name: String) async throws(SandboxError) { try await inner.shutdown(named: name) }
-    func destroy(named name: String) async throws(SandboxError) { try await inner.destroy(named: name) }
-    func undefine(named name: String) async throws(SandboxError) { try await inner.undefine(named: name) }
-    func state(named name: String) async throws(SandboxError) -> DomainState { try await inner.state(named: name) }
-    func interfaceStats(named name: String, device: String) async throws(SandboxError) -> InterfaceStats {
-        try await inner.interfaceStats(named: name, device: device)
-    }
-    func interfaceAddresses(named name: String, source: AddressSource) async throws(SandboxError) -> [InterfaceAddress]
-    {
-        try await inner.interfaceAddresses(named: name, source: source)
-    }
-    func networkDHCPLeases(network: String, mac: String?) async throws(SandboxError) -> [NetworkDHCPLease] {
-        try await inner.networkDHCPLeases(network: network, mac: mac)
-    }
-    func networkXML(named name: String) async throws(SandboxError) -> String {
-        try await inner.networkXML(named: name)
-    }
-    func setMetadata(named name: String, namespaceURI: String, prefix: String, xml: String?) async throws(SandboxError)
-    {
-        try await inner.setMetadata(named: name, namespaceURI: namespaceURI, prefix: prefix, xml: xml)
-    }
-    func updateDHCPHost(network: String, hostXML: String, add: Bool) async throws(SandboxError) {
-        try await inner.updateDHCPHost(network: network, hostXML: hostXML, add: add)
-    }
-    func metadata(named name: String, namespaceURI: String) async throws(SandboxError) -> String? {
-        try await inner.metadata(named: name, namespaceURI: namespaceURI)
-    }
-    func agentCommand(named name: String, command: String, timeoutSeconds: Int) async throws(SandboxError) -> String {
-        try await inner.agentCommand(named: name, command: command, timeoutSeconds: timeoutSeconds)
-    }
-    func lifecycleEvents() async throws(SandboxError) -> AsyncStream<DomainLifecycleEvent> {
-        try await inner.lifecycleEvents()
-    }
     func networkFilterExists(named name: String) async throws(SandboxError) -> Bool { networkFilters.contains(name) }
     func capabilitiesXML() async throws(SandboxError) -> String {
         if let capabilities { return capabilities }
         return try await inner.capabilitiesXML()
-    }
-    func networkIsActive(named name: String) async throws(SandboxError) -> Bool {
-        try await inner.networkIsActive(named: name)
     }
 }

@@ -1,0 +1,1 @@
+../../SandboxCoreTests/Support/ForwardingDomains.swift
