@@ -126,6 +126,30 @@ import Testing
         #expect(diagnosis.networkHealth?.network == "default")
         #expect(diagnosis.networkHealth?.active == true)
         #expect(diagnosis.report.contains("network default: running"), "\(diagnosis.report)")
+
+        // The host around it: CPUs and memory, running domains and their vCPUs, disk, MAC collisions.
+        let resources = try #require(diagnosis.host)
+        #expect((resources.node?.cpus ?? 0) > 0)
+        #expect(resources.runningDomains >= 1)
+        #expect(resources.runningVCPUs >= 2, "the sandbox inherits the base's 2 vCPUs")
+        #expect(resources.macSharedWith.isEmpty)
+        #expect((resources.jobFolderBytes ?? 0) > 0)
+        #expect(resources.jobFileSystemFreeBytes != nil)
+        #expect(diagnosis.report.contains("MAC unique"), "\(diagnosis.report)")
+
+        // Another domain with the sandbox's MAC (what the original guide's duplicate-MAC step finds).
+        let twin = "twin-" + UUID().uuidString.prefix(8).lowercased()
+        _ = try await host.connection.define(
+            xml: """
+                <domain type='test'><name>\(twin)</name><memory unit='KiB'>65536</memory><vcpu>1</vcpu>
+                <os><type arch='x86_64'>hvm</type></os><devices>
+                <interface type='network'><mac address='\(sandbox.mac)'/><source network='default'/></interface>
+                </devices></domain>
+                """)
+        let collided = try await manager.diagnose(sandbox.name)
+        #expect(collided.host?.macSharedWith == [twin])
+        #expect(collided.report.contains("MAC ALSO ON \(twin)"), "\(collided.report)")
+        try await host.connection.undefine(named: twin)
         try await manager.destroy(sandbox.name)
         await host.cleanUp(bases: [base])
     }

@@ -88,6 +88,9 @@ public struct Diagnosis: Sendable, Hashable, Codable {
     /// The NIC's libvirt network: running, its DHCP ranges, its dnsmasq (nil when the NIC is on no
     /// libvirt network).
     public var networkHealth: NetworkHealth?
+    /// The host around the sandbox: CPUs, memory, domains, disk, MAC collisions (set by
+    /// ``SandboxManager/diagnose(_:)``, which knows the job folder; nil from ``Diagnoser`` alone).
+    public var host: HostResources?
     public var verdict: Verdict
 
     public init(
@@ -152,6 +155,7 @@ public struct Diagnosis: Sendable, Hashable, Codable {
         } else {
             lines.append("leases: unknown (\(leasesError ?? "not read"))")
         }
+        if let host { lines.append(host.summary) }
         if let health = networkHealth {
             var text = "network \(health.network): "
             switch health.active {

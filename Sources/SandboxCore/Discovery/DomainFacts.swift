@@ -22,6 +22,8 @@ struct DomainFacts: Sendable, Hashable {
     var cdromFiles: [String] = []
     /// `<log file=…>` of serial ports and consoles, in document order.
     var consoleLogFiles: [String] = []
+    /// The virtual CPUs (`<vcpu current=…>`, else `<vcpu>`).
+    var vcpus: Int?
 
     /// Parses a domain's XML; `nil` when it does not parse as one.
     init?(xml: String) {
@@ -45,6 +47,9 @@ struct DomainFacts: Sendable, Hashable {
         }
         cdromFiles = values(root, "devices/disk[@device='cdrom']/source/@file")
         consoleLogFiles = values(root, "devices/serial/log/@file") + values(root, "devices/console/log/@file")
+        vcpus = (values(root, "vcpu/@current").first ?? values(root, "vcpu").first).flatMap {
+            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
     }
 
     /// The interface with `mac`, if the domain has one.

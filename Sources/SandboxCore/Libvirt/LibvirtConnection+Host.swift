@@ -19,3 +19,17 @@ extension LibvirtConnection {
         return try LibvirtError.check(virNetworkIsActive(network), operation: "virNetworkIsActive", action) == 1
     }
 }
+
+extension LibvirtConnection {
+    public func nodeResources() throws(SandboxError) -> NodeResources {
+        let action = "read the host's CPUs and memory"
+        let connection = try open(action)
+        var info = virNodeInfo()
+        try LibvirtError.check(virNodeGetInfo(connection, &info), operation: "virNodeGetInfo", action)
+        // 0 is also the error value: then the free memory is unknown.
+        let free = virNodeGetFreeMemory(connection)
+        virResetLastError()
+        return NodeResources(
+            cpus: Int(info.cpus), memoryKiB: UInt64(info.memory), freeMemoryBytes: free == 0 ? nil : free)
+    }
+}

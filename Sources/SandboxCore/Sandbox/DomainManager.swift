@@ -88,6 +88,9 @@ public protocol DomainManager: Sendable {
 
     /// Whether the libvirt network `name` is running; `.notFound` when there is no such network.
     func networkIsActive(named name: String) async throws(SandboxError) -> Bool
+
+    /// The host's CPUs and memory (`virNodeGetInfo`, `virNodeGetFreeMemory`).
+    func nodeResources() async throws(SandboxError) -> NodeResources
 }
 
 extension DomainManager {

@@ -69,11 +69,15 @@ extension SandboxManager {
         }
     }
 
-    /// Why the sandbox has (or has no) address: state, NIC counters, seed, leases, agent, console.
+    /// Why the sandbox has (or has no) address: state, NIC counters, seed, leases, agent, console,
+    /// the network's health, and the host around it (``HostResources``).
     public func diagnose(_ name: SandboxName) async throws(SandboxError) -> Diagnosis {
         let facts = try await facts(of: name)
-        return await Diagnoser(domains: domains, sources: configuration.discoverySources).diagnose(
+        var diagnosis = await Diagnoser(domains: domains, sources: configuration.discoverySources).diagnose(
             domain: name.value, mac: facts.mac, seedPath: facts.jobDirectory + "/" + JobFile.seed,
             consoleLogPath: facts.jobDirectory + "/" + JobFile.console)
+        diagnosis.host = await HostResources.gather(
+            domains: domains, sandbox: name.value, mac: facts.mac, jobDirectory: facts.jobDirectory)
+        return diagnosis
     }
 }

@@ -54,4 +54,5 @@ extension ForwardingDomains {
     func networkIsActive(named name: String) async throws(SandboxError) -> Bool {
         try await inner.networkIsActive(named: name)
     }
+    func nodeResources() async throws(SandboxError) -> NodeResources { try await inner.nodeResources() }
 }

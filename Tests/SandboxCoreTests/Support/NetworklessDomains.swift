@@ -20,4 +20,7 @@ extension NetworklessDomains {
     func networkIsActive(named name: String) async throws(SandboxError) -> Bool {
         throw SandboxError(.notFound, "no network \(name) here")
     }
+    func nodeResources() async throws(SandboxError) -> NodeResources {
+        NodeResources(cpus: 2, memoryKiB: 8 << 20, freeMemoryBytes: 4 << 30)
+    }
 }
