@@ -40,20 +40,20 @@ struct ExecCommand: AsyncParsableCommand {
             options.environment[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
         }
         if stdin { options.stdin = FileHandle.standardInput.readDataToEndOfFile() }
-        let (libvirt, manager) = try await connection.manager()
-        defer { Task { await libvirt.close() } }
-        let arguments = Array(command.dropFirst())
-        let result: GuestAgentClient.ExecResult
-        switch await Self.execute(manager, sandboxName, path, arguments, options: options, stream: stream) {
-        case .success(let value):
-            result = value
-        case .failure(let error) where error.code == .timeout:
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode(124)
-        case .failure(let error):
-            throw error
+        try await connection.withManager { libvirt, manager in
+            let arguments = Array(command.dropFirst())
+            let result: GuestAgentClient.ExecResult
+            switch await Self.execute(manager, sandboxName, path, arguments, options: options, stream: stream) {
+            case .success(let value):
+                result = value
+            case .failure(let error) where error.code == .timeout:
+                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                throw ExitCode(124)
+            case .failure(let error):
+                throw error
+            }
+            if result.shellStatus != 0 { throw ExitCode(Int32(clamping: result.shellStatus)) }
         }
-        if result.shellStatus != 0 { throw ExitCode(Int32(clamping: result.shellStatus)) }
     }
 
     /// Runs the command, buffered or streamed, printing its output.
@@ -108,26 +108,28 @@ struct CopyCommand: AsyncParsableCommand {
         }
         let from: GuestPath? = try GuestPath(parsing: source)
         let to: GuestPath? = try GuestPath(parsing: destination)
-        let (libvirt, manager) = try await connection.manager()
-        defer { Task { await libvirt.close() } }
-        if let from, to == nil {
-            let read: Data? = try await manager.readFile(from.path, in: from.sandbox, maxBytes: maxBytes)
-            guard let data = read else { throw CLIError("\(source) does not exist or cannot be read", code: .notFound) }
-            if destination == "-" {
-                FileHandle.standardOutput.write(data)
+        try await connection.withManager { libvirt, manager in
+            if let from, to == nil {
+                let read: Data? = try await manager.readFile(from.path, in: from.sandbox, maxBytes: maxBytes)
+                guard let data = read else {
+                    throw CLIError("\(source) does not exist or cannot be read", code: .notFound)
+                }
+                if destination == "-" {
+                    FileHandle.standardOutput.write(data)
+                } else {
+                    try data.write(to: URL(fileURLWithPath: destination))
+                }
+            } else if let to, from == nil {
+                let data: Data
+                if source == "-" {
+                    data = FileHandle.standardInput.readDataToEndOfFile()
+                } else {
+                    data = try Data(contentsOf: URL(fileURLWithPath: source))
+                }
+                try await manager.writeFile(to.path, in: to.sandbox, contents: data, mode: permissions)
             } else {
-                try data.write(to: URL(fileURLWithPath: destination))
+                throw CLIError("exactly one of source and destination must be SANDBOX:/path")
             }
-        } else if let to, from == nil {
-            let data: Data
-            if source == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                data = try Data(contentsOf: URL(fileURLWithPath: source))
-            }
-            try await manager.writeFile(to.path, in: to.sandbox, contents: data, mode: permissions)
-        } else {
-            throw CLIError("exactly one of source and destination must be SANDBOX:/path")
         }
     }
 }

@@ -21,19 +21,19 @@ struct ConsoleCommand: AsyncParsableCommand {
     func run() async throws {
         let sandboxName = try checked { () throws(SandboxError) in try SandboxName(name) }
         if let lines, lines < 0 { throw CLIError("invalid_argument: --lines must be 0 or more, not \(lines)") }
-        let (libvirt, manager) = try await connection.manager()
-        defer { Task { await libvirt.close() } }
-        let log = try await manager.consoleLog(of: sandboxName)
-        FileHandle.standardOutput.write(Self.lastLines(of: log.data, lines))
-        guard follow else { return }
-        var offset = log.size
-        while true {
-            try? await Task.sleep(for: .milliseconds(250))
-            let running = (try? await manager.domains.state(named: sandboxName.value)) == .running
-            let next = try await manager.consoleLog(of: sandboxName, after: offset)
-            FileHandle.standardOutput.write(next.data)
-            offset = next.size
-            if !running { return }
+        try await connection.withManager { libvirt, manager in
+            let log = try await manager.consoleLog(of: sandboxName)
+            FileHandle.standardOutput.write(Self.lastLines(of: log.data, lines))
+            guard follow else { return }
+            var offset = log.size
+            while true {
+                try? await Task.sleep(for: .milliseconds(250))
+                let running = (try? await manager.domains.state(named: sandboxName.value)) == .running
+                let next = try await manager.consoleLog(of: sandboxName, after: offset)
+                FileHandle.standardOutput.write(next.data)
+                offset = next.size
+                if !running { return }
+            }
         }
     }
 

@@ -25,6 +25,27 @@ struct ConnectionOptions: ParsableArguments {
     }
 }
 
+extension ConnectionOptions {
+    /// Runs `body` with a connection and its manager, and closes the connection before returning,
+    /// also when `body` throws. (A close left to an unstructured task raced the process's exit and
+    /// now and then corrupted the heap: `malloc_consolidate(): invalid chunk size` on the
+    /// connection's thread.)
+    func withManager<T>(
+        sources: [DiscoverySource] = DiscoverySource.defaultOrder,
+        _ body: (LibvirtConnection, SandboxManager) async throws -> T
+    ) async throws -> T {
+        let (connection, manager) = try await manager(sources: sources)
+        do {
+            let result = try await body(connection, manager)
+            await connection.close()
+            return result
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+}
+
 func defaultJobsDirectory() -> String {
     if getuid() == 0 { return "/var/lib/sandboxcore/jobs" }
     let data = ProcessInfo.processInfo.environment["XDG_DATA_HOME"] ?? (NSHomeDirectory() + "/.local/share")
@@ -71,23 +92,23 @@ struct CreateCommand: AsyncParsableCommand {
             waitForIP: !noStart && !noWait, ipTimeout: ipTimeout, agentID: agentId, ttlSeconds: ttlSeconds)
         request.tuneEmulatedKernel = !noKernelTuning
         try networking.apply(to: &request)
-        let (libvirt, manager) = try await connection.manager()
-        defer { Task { await libvirt.close() } }
-        let display = (progress ?? ProgressDisplay.stderrIsTerminal) ? ProgressDisplay() : nil
-        defer { display?.finish() }
-        if let stopAt {
-            await manager.setCreateStageObserver { stage, _ in
-                if stage == stopAt { _ = raise(SIGSTOP) }
+        try await connection.withManager { libvirt, manager in
+            let display = (progress ?? ProgressDisplay.stderrIsTerminal) ? ProgressDisplay() : nil
+            defer { display?.finish() }
+            if let stopAt {
+                await manager.setCreateStageObserver { stage, _ in
+                    if stage == stopAt { _ = raise(SIGSTOP) }
+                }
             }
-        }
-        let sandbox = try await manager.create(request, progress: display?.createHandler)
-        display?.finish()
-        if json {
-            try printJSON(sandbox)
-        } else {
-            print(
-                "\(sandbox.name)\t\(sandbox.state)\t\(sandbox.mac)\t\(sandbox.ipAddress ?? "-")\t\(sandbox.jobDirectory)"
-            )
+            let sandbox = try await manager.create(request, progress: display?.createHandler)
+            display?.finish()
+            if json {
+                try printJSON(sandbox)
+            } else {
+                print(
+                    "\(sandbox.name)\t\(sandbox.state)\t\(sandbox.mac)\t\(sandbox.ipAddress ?? "-")\t\(sandbox.jobDirectory)"
+                )
+            }
         }
     }
 }
@@ -112,10 +133,10 @@ struct DestroyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let sandboxName = try checked { () throws(SandboxError) in try SandboxName(name) }
-        let (libvirt, manager) = try await connection.manager()
-        defer { Task { await libvirt.close() } }
-        try await manager.destroy(sandboxName)
-        print("destroyed \(sandboxName)")
+        try await connection.withManager { libvirt, manager in
+            try await manager.destroy(sandboxName)
+            print("destroyed \(sandboxName)")
+        }
     }
 }
 
@@ -127,14 +148,14 @@ struct ListCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let (libvirt, manager) = try await connection.manager()
-        defer { Task { await libvirt.close() } }
-        let sandboxes = try await manager.list()
-        if json { return try printJSON(sandboxes) }
-        print("NAME\tSTATE\tBASE\tCREATED")
-        for sandbox in sandboxes {
-            let created = Date(timeIntervalSince1970: TimeInterval(sandbox.createdAt)).ISO8601Format()
-            print("\(sandbox.name)\t\(sandbox.state)\t\(sandbox.baseVM)\t\(created)")
+        try await connection.withManager { libvirt, manager in
+            let sandboxes = try await manager.list()
+            if json { return try printJSON(sandboxes) }
+            print("NAME\tSTATE\tBASE\tCREATED")
+            for sandbox in sandboxes {
+                let created = Date(timeIntervalSince1970: TimeInterval(sandbox.createdAt)).ISO8601Format()
+                print("\(sandbox.name)\t\(sandbox.state)\t\(sandbox.baseVM)\t\(created)")
+            }
         }
     }
 }
@@ -162,18 +183,18 @@ struct IPCommand: AsyncParsableCommand {
         } else {
             throw CLIError("invalid_argument: --source must be lease, leases, agent, arp or any, not \(source)")
         }
-        let (libvirt, manager) = try await connection.manager(sources: sources)
-        defer { Task { await libvirt.close() } }
-        if wait {
-            let display = (progress ?? ProgressDisplay.stderrIsTerminal) ? ProgressDisplay() : nil
-            let address = try await manager.waitForIP(
-                of: sandboxName, timeout: limit, observer: display?.waitHandler)
-            display?.finish()
-            print(address.address)
-        } else if let address = try await manager.ipAddress(of: sandboxName) {
-            print(address.address)
-        } else {
-            throw CLIError("\(sandboxName) has no IP address yet (try --wait, or 'diagnose')", code: .notFound)
+        try await connection.withManager(sources: sources) { libvirt, manager in
+            if wait {
+                let display = (progress ?? ProgressDisplay.stderrIsTerminal) ? ProgressDisplay() : nil
+                let address = try await manager.waitForIP(
+                    of: sandboxName, timeout: limit, observer: display?.waitHandler)
+                display?.finish()
+                print(address.address)
+            } else if let address = try await manager.ipAddress(of: sandboxName) {
+                print(address.address)
+            } else {
+                throw CLIError("\(sandboxName) has no IP address yet (try --wait, or 'diagnose')", code: .notFound)
+            }
         }
     }
 }
@@ -188,10 +209,10 @@ struct DiagnoseCommand: AsyncParsableCommand {
 
     func run() async throws {
         let sandboxName = try checked { () throws(SandboxError) in try SandboxName(name) }
-        let (libvirt, manager) = try await connection.manager()
-        defer { Task { await libvirt.close() } }
-        let diagnosis = try await manager.diagnose(sandboxName)
-        if json { return try printJSON(diagnosis) }
-        print(diagnosis.report)
+        try await connection.withManager { libvirt, manager in
+            let diagnosis = try await manager.diagnose(sandboxName)
+            if json { return try printJSON(diagnosis) }
+            print(diagnosis.report)
+        }
     }
 }

@@ -28,19 +28,19 @@ struct PreflightCommand: AsyncParsableCommand {
         let probeTimeout = try timeout.map { text in
             try checked { () throws(SandboxError) in try GoDuration.parse(text) }
         }
-        let (libvirt, manager) = try await connection.manager()
-        defer { Task { await libvirt.close() } }
-        let report = try await manager.validateBase(name)
-        var probed: BaseProbeReport?
-        if probe, report.passed {
-            probed = try await manager.probeBase(name, timeout: probeTimeout, storeExpectedBootTime: !noStore)
+        try await connection.withManager { libvirt, manager in
+            let report = try await manager.validateBase(name)
+            var probed: BaseProbeReport?
+            if probe, report.passed {
+                probed = try await manager.probeBase(name, timeout: probeTimeout, storeExpectedBootTime: !noStore)
+            }
+            let findings = report.findings + (probed?.findings ?? [])
+            if json {
+                try printJSON(Output(checks: report, probe: probed))
+            } else {
+                print(PreflightReport(base: name, findings: findings, effectiveTimeout: report.effectiveTimeout).report)
+            }
+            if findings.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
         }
-        let findings = report.findings + (probed?.findings ?? [])
-        if json {
-            try printJSON(Output(checks: report, probe: probed))
-        } else {
-            print(PreflightReport(base: name, findings: findings, effectiveTimeout: report.effectiveTimeout).report)
-        }
-        if findings.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
     }
 }

@@ -10,17 +10,17 @@ struct ReconcileCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() async throws {
-        let (libvirt, manager) = try await connection.manager()
-        defer { Task { await libvirt.close() } }
-        let report = try await manager.reconcile()
-        if json { return try printJSON(report) }
-        for name in report.removedDomains { print("removed domain\t\(name)") }
-        for path in report.removedJobFolders { print("removed job folder\t\(path)") }
-        for path in report.removedTemporaryFiles { print("removed temporary file\t\(path)") }
-        for name in report.adopted { print("kept\t\(name)") }
-        for reason in report.skipped { print("skipped\t\(reason)") }
-        for failure in report.failures { print("failed\t\(failure)") }
-        if report.removedNothing && report.failures.isEmpty { print("nothing to clean up") }
-        if !report.failures.isEmpty { throw ExitCode.failure }
+        try await connection.withManager { libvirt, manager in
+            let report = try await manager.reconcile()
+            if json { return try printJSON(report) }
+            for name in report.removedDomains { print("removed domain\t\(name)") }
+            for path in report.removedJobFolders { print("removed job folder\t\(path)") }
+            for path in report.removedTemporaryFiles { print("removed temporary file\t\(path)") }
+            for name in report.adopted { print("kept\t\(name)") }
+            for reason in report.skipped { print("skipped\t\(reason)") }
+            for failure in report.failures { print("failed\t\(failure)") }
+            if report.removedNothing && report.failures.isEmpty { print("nothing to clean up") }
+            if !report.failures.isEmpty { throw ExitCode.failure }
+        }
     }
 }

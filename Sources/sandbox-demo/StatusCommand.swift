@@ -32,28 +32,28 @@ struct StatusCommand: AsyncParsableCommand {
                 "invalid_argument: --until must be one of \(stages.map(\.rawValue).joined(separator: ", ")), "
                     + "not \(until)")
         }
-        let (libvirt, manager) = try await connection.manager()
-        defer { Task { await libvirt.close() } }
-        let readiness: SandboxManager.Readiness
-        if wait {
-            switch await Self.wait(manager, sandboxName, until: target, timeout: limit, show: !json) {
-            case .success(let value):
-                readiness = value
-            case .failure(let error) where error.code == .timeout:
-                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-                throw ExitCode(124)
-            case .failure(let error):
-                throw error
+        try await connection.withManager { libvirt, manager in
+            let readiness: SandboxManager.Readiness
+            if wait {
+                switch await Self.wait(manager, sandboxName, until: target, timeout: limit, show: !json) {
+                case .success(let value):
+                    readiness = value
+                case .failure(let error) where error.code == .timeout:
+                    FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                    throw ExitCode(124)
+                case .failure(let error):
+                    throw error
+                }
+            } else {
+                readiness = try await manager.readiness(of: sandboxName)
             }
-        } else {
-            readiness = try await manager.readiness(of: sandboxName)
+            if json {
+                try printJSON(readiness)
+            } else {
+                print(Self.report(readiness, name: sandboxName))
+            }
+            if wait, readiness.stage == .cloudInitError { throw ExitCode(1) }
         }
-        if json {
-            try printJSON(readiness)
-        } else {
-            print(Self.report(readiness, name: sandboxName))
-        }
-        if wait, readiness.stage == .cloudInitError { throw ExitCode(1) }
     }
 
     /// Waits for `target`, showing each new stage on stderr when it is a terminal and `show`.
