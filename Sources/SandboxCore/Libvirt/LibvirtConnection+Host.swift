@@ -12,11 +12,9 @@ extension LibvirtConnection {
 
     public func networkIsActive(named name: String) throws(SandboxError) -> Bool {
         let action = "look up network '\(name)'"
-        let connection = try open(action)
-        let network = try LibvirtError.check(
-            virNetworkLookupByName(connection, name), operation: "virNetworkLookupByName", action)
-        defer { virNetworkFree(network) }
-        return try LibvirtError.check(virNetworkIsActive(network), operation: "virNetworkIsActive", action) == 1
+        return try withNetwork(named: name, action) { network throws(SandboxError) in
+            try LibvirtError.check(virNetworkIsActive(network), operation: "virNetworkIsActive", action) == 1
+        }
     }
 }
 

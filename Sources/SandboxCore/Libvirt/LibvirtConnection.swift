@@ -271,36 +271,34 @@ public actor LibvirtConnection: DomainManager {
 
     public func networkDHCPLeases(network: String, mac: String?) throws(SandboxError) -> [NetworkDHCPLease] {
         let action = "read the DHCP leases of network '\(network)'"
-        let connection = try open(action)
-        let handle = try LibvirtError.check(
-            virNetworkLookupByName(connection, network), operation: "virNetworkLookupByName", action)
-        defer { virNetworkFree(handle) }
-        var leases: UnsafeMutablePointer<virNetworkDHCPLeasePtr?>? = nil
-        let count = Int(
-            try LibvirtError.check(
-                virNetworkGetDHCPLeases(handle, mac, &leases, 0), operation: "virNetworkGetDHCPLeases", action))
-        defer {
-            if let leases {
-                for index in 0..<count {
-                    if let lease = leases[index] { virNetworkDHCPLeaseFree(lease) }
+        return try withNetwork(named: network, action) { handle throws(SandboxError) in
+            var leases: UnsafeMutablePointer<virNetworkDHCPLeasePtr?>? = nil
+            let count = Int(
+                try LibvirtError.check(
+                    virNetworkGetDHCPLeases(handle, mac, &leases, 0), operation: "virNetworkGetDHCPLeases", action))
+            defer {
+                if let leases {
+                    for index in 0..<count {
+                        if let lease = leases[index] { virNetworkDHCPLeaseFree(lease) }
+                    }
+                    free(leases)
                 }
-                free(leases)
             }
+            var result: [NetworkDHCPLease] = []
+            for index in 0..<count {
+                guard let lease = leases?[index]?.pointee, let address = lease.ipaddr else { continue }
+                result.append(
+                    NetworkDHCPLease(
+                        mac: lease.mac.map { String(cString: $0) } ?? "",
+                        ipAddress: String(cString: address),
+                        prefix: Int(lease.prefix),
+                        hostname: lease.hostname.map { String(cString: $0) },
+                        clientID: lease.clientid.map { String(cString: $0) },
+                        expiryTime: lease.expirytime,
+                        family: Self.family(lease.type)))
+            }
+            return result
         }
-        var result: [NetworkDHCPLease] = []
-        for index in 0..<count {
-            guard let lease = leases?[index]?.pointee, let address = lease.ipaddr else { continue }
-            result.append(
-                NetworkDHCPLease(
-                    mac: lease.mac.map { String(cString: $0) } ?? "",
-                    ipAddress: String(cString: address),
-                    prefix: Int(lease.prefix),
-                    hostname: lease.hostname.map { String(cString: $0) },
-                    clientID: lease.clientid.map { String(cString: $0) },
-                    expiryTime: lease.expirytime,
-                    family: Self.family(lease.type)))
-        }
-        return result
     }
 
     public func metadata(named name: String, namespaceURI: String) throws(SandboxError) -> String? {
@@ -435,6 +433,18 @@ public actor LibvirtConnection: DomainManager {
             virDomainLookupByName(connection, name), operation: "virDomainLookupByName", action())
         defer { virDomainFree(domain) }
         return try body(domain)
+    }
+
+    /// Looks up network `name`, runs `body` with its handle, and frees it.
+    func withNetwork<Result>(
+        named name: String, _ action: @autoclosure () -> String,
+        _ body: (OpaquePointer) throws(SandboxError) -> Result
+    ) throws(SandboxError) -> Result {
+        let connection = try open(action())
+        let network = try LibvirtError.check(
+            virNetworkLookupByName(connection, name), operation: "virNetworkLookupByName", action())
+        defer { virNetworkFree(network) }
+        return try body(network)
     }
 
     private func enableKeepAlive() {
