@@ -6,6 +6,8 @@
 #include <libvirt/virterror.h>
 #include <stdlib.h>
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /// Function-like macros Swift cannot import.
 static inline virConnectDomainEventGenericCallback
@@ -28,6 +30,11 @@ static inline int sandbox_set_current_thread_name(const char *name) {
 
 static inline int sandbox_get_current_thread_name(char *name, size_t length) {
     return pthread_getname_np(pthread_self(), name, length);
+}
+
+/// The kernel's ID of the calling thread (`/proc/self/task/<id>`), for tests.
+static inline int sandbox_current_kernel_thread_id(void) {
+    return (int)syscall(SYS_gettid);
 }
 
 #endif

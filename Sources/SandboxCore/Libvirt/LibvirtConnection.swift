@@ -543,12 +543,15 @@ public actor LibvirtConnection: DomainManager {
     struct ExecutionContext: Sendable, Hashable {
         var threadName: String
         var threadID: UInt
+        /// The kernel's ID of the thread (`/proc/self/task/<id>`).
+        var kernelThreadID: Int32
         var isExecutorThread: Bool
     }
 
     /// The thread the actor's code runs on and whether it is the executor's own thread.
     func debugExecutionContext() -> ExecutionContext {
         ExecutionContext(
-            threadName: currentThreadName(), threadID: UInt(pthread_self()), isExecutorThread: executor.isCurrentThread)
+            threadName: currentThreadName(), threadID: UInt(pthread_self()), kernelThreadID: sandbox_current_kernel_thread_id(),
+            isExecutorThread: executor.isCurrentThread)
     }
 }

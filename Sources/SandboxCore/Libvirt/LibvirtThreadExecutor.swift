@@ -1,13 +1,15 @@
 internal import CLibvirt
 import Foundation
 
-/// A serial executor that runs every job on one dedicated thread it owns.
+/// A serial executor that runs every job on one dedicated thread, taken from
+/// ``ExecutorThreadPool`` for the executor's lifetime.
 ///
 /// libvirt calls block (most are RPCs to a daemon), so they must not run on Swift's cooperative
 /// thread pool. An actor using this executor runs all of its code on its own thread instead; libvirt's
 /// thread-local last error is then always read on the thread that caused it.
 ///
-/// Thread-safe. The thread lives until ``shutdown()`` has been called and the queue is drained.
+/// Thread-safe. The thread serves this executor until ``shutdown()`` has been called and the queue is
+/// drained; then it goes back to the pool (it never ends, see ``ExecutorThreadPool``).
 final class LibvirtThreadExecutor: SerialExecutor, @unchecked Sendable {
     /// The thread's name, as the OS knows it (at most 15 bytes on Linux).
     let name: String
@@ -21,7 +23,7 @@ final class LibvirtThreadExecutor: SerialExecutor, @unchecked Sendable {
 
     init(name: String) {
         self.name = name
-        Thread { [self] in runLoop() }.start()
+        ExecutorThreadPool.shared.run { [self] in runLoop() }
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
@@ -74,6 +76,7 @@ final class LibvirtThreadExecutor: SerialExecutor, @unchecked Sendable {
             if queue.isEmpty {
                 let last = finalBlock
                 finalBlock = nil
+                threadID = nil  // the thread goes on to serve other executors
                 condition.unlock()
                 last?()
                 return
