@@ -11,6 +11,8 @@ public struct DomainSpec: Sendable, Hashable, Codable {
     public var memoryMiB: Int
     /// Virtual CPUs (1 … 1024).
     public var vcpus: Int
+    /// CPU weight and quota (`<cputune>`); nil or empty renders none.
+    public var cpuTune: CPUTune? = nil
     /// `kvm` (hardware acceleration) or `qemu` (TCG emulation).
     public var virtType: VirtType
     /// Guest architecture.
@@ -96,9 +98,12 @@ public struct DomainSpec: Sendable, Hashable, Codable {
     public struct Disk: Sendable, Hashable, Codable {
         public var path: String
         public var format: DiskFormat
-        public init(path: String, format: DiskFormat = .qcow2) {
+        /// Block I/O limits (`<iotune>`); nil or empty renders none.
+        public var ioTune: DiskIOTune?
+        public init(path: String, format: DiskFormat = .qcow2, ioTune: DiskIOTune? = nil) {
             self.path = path
             self.format = format
+            self.ioTune = ioTune
         }
     }
 
@@ -116,11 +121,26 @@ public struct DomainSpec: Sendable, Hashable, Codable {
         /// A libvirt network filter applied to the NIC (`<filterref>`), such as `clean-traffic`,
         /// which stops the guest from spoofing MAC or IP addresses; nil for none.
         public var filter: String?
-        public init(source: Source, mac: MACAddress, model: String = "virtio", filter: String? = nil) {
+        /// Variables of ``filter`` (`<parameter>` in `<filterref>`), e.g. ``FilterParameter/ip(_:)``
+        /// so `clean-traffic` binds the address the guest was given; only with a filter.
+        public var filterParameters: [FilterParameter]
+        /// `<port isolated='yes'/>`: the host bridge forwards nothing between this port and other
+        /// isolated ports, so guests on one network reach the host and the outside but not each
+        /// other (libvirt 6.2+, tap-based network and bridge interfaces).
+        public var isolated: Bool
+        /// Traffic shaping (`<bandwidth>`); nil or empty renders none.
+        public var bandwidth: Bandwidth?
+        public init(
+            source: Source, mac: MACAddress, model: String = "virtio", filter: String? = nil,
+            filterParameters: [FilterParameter] = [], isolated: Bool = false, bandwidth: Bandwidth? = nil
+        ) {
             self.source = source
             self.mac = mac
             self.model = model
             self.filter = filter
+            self.filterParameters = filterParameters
+            self.isolated = isolated
+            self.bandwidth = bandwidth
         }
     }
 
@@ -188,12 +208,19 @@ public struct DomainSpec: Sendable, Hashable, Codable {
             try ValueChecks.absolutePath(nvramPath, what: "NVRAM path")
             guard usesUEFI else { throw .invalid("an NVRAM file needs UEFI firmware boot (a loader, or aarch64)") }
         }
+        try cpuTune?.validate()
         try ValueChecks.absolutePath(disk.path, what: "disk path")
+        try disk.ioTune?.validate()
         if let seedISOPath { try ValueChecks.absolutePath(seedISOPath, what: "seed ISO path") }
         for nic in allNICs {
             try nic.source.validate()
             try ValueChecks.token(nic.model, what: "NIC model")
             if let filter = nic.filter { try ValueChecks.token(filter, what: "network filter") }
+            for parameter in nic.filterParameters { try parameter.validate() }
+            if !nic.filterParameters.isEmpty, nic.filter == nil {
+                throw .invalid("network filter parameters need a network filter")
+            }
+            try nic.bandwidth?.validate()
         }
         guard Set(allNICs.map(\.mac)).count == allNICs.count else {
             throw .invalid("two NICs have the same MAC address")

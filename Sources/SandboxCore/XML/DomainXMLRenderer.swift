@@ -19,6 +19,7 @@ public struct DomainXMLRenderer: Sendable {
         children.append(XMLTree("memory", [("unit", "MiB")], text: String(spec.memoryMiB)))
         children.append(XMLTree("currentMemory", [("unit", "MiB")], text: String(spec.memoryMiB)))
         children.append(XMLTree("vcpu", [("placement", "static")], text: String(spec.vcpus)))
+        if let cputune = spec.cpuTune.flatMap(Self.cputuneElement) { children.append(cputune) }
         children.append(osElement(spec))
         children.append(featuresElement(spec))
         if let cpu = cpuElement(spec) { children.append(cpu) }
@@ -137,6 +138,7 @@ public struct DomainXMLRenderer: Sendable {
             XMLTree("source", [("file", spec.disk.path)]),
             XMLTree("target", [("dev", "vda"), ("bus", "virtio")]),
         ]
+        if let iotune = spec.disk.ioTune.flatMap(Self.iotuneElement) { disk.append(iotune) }
         if case .firmware = spec.boot { disk.append(XMLTree("boot", [("order", "1")])) }
         devices.append(XMLTree("disk", [("type", "file"), ("device", "disk")], children: disk))
         if let seed = spec.seedISOPath {
@@ -188,7 +190,48 @@ public struct DomainXMLRenderer: Sendable {
         var children = [
             XMLTree("mac", [("address", nic.mac.description)]), source, XMLTree("model", [("type", nic.model)]),
         ]
-        if let filter = nic.filter { children.append(XMLTree("filterref", [("filter", filter)])) }
+        if let filter = nic.filter {
+            let parameters = nic.filterParameters.map {
+                XMLTree("parameter", [("name", $0.name), ("value", $0.value)])
+            }
+            children.append(XMLTree("filterref", [("filter", filter)], children: parameters))
+        }
+        if let bandwidth = nic.bandwidth.flatMap(bandwidthElement) { children.append(bandwidth) }
+        if nic.isolated { children.append(XMLTree("port", [("isolated", "yes")])) }
         return XMLTree("interface", [("type", kind)], children: children)
+    }
+}
+
+// MARK: Resource controls
+
+extension DomainXMLRenderer {
+    /// `<cputune>` with the values set, in libvirt's order; nil when none is.
+    static func cputuneElement(_ tune: DomainSpec.CPUTune) -> XMLTree? {
+        var children: [XMLTree] = []
+        if let shares = tune.shares { children.append(XMLTree("shares", text: String(shares))) }
+        if let period = tune.periodMicroseconds { children.append(XMLTree("period", text: String(period))) }
+        if let quota = tune.quotaMicroseconds { children.append(XMLTree("quota", text: String(quota))) }
+        return children.isEmpty ? nil : XMLTree("cputune", children: children)
+    }
+
+    /// The disk's `<iotune>` with the values set; nil when none is.
+    static func iotuneElement(_ tune: DomainSpec.DiskIOTune) -> XMLTree? {
+        var children: [XMLTree] = []
+        if let bytes = tune.totalBytesPerSecond { children.append(XMLTree("total_bytes_sec", text: String(bytes))) }
+        if let iops = tune.totalIOPerSecond { children.append(XMLTree("total_iops_sec", text: String(iops))) }
+        return children.isEmpty ? nil : XMLTree("iotune", children: children)
+    }
+
+    /// The NIC's `<bandwidth>` with the directions set; nil when neither is.
+    static func bandwidthElement(_ bandwidth: DomainSpec.Bandwidth) -> XMLTree? {
+        func rate(_ name: String, _ rate: DomainSpec.Bandwidth.Rate?) -> XMLTree? {
+            guard let rate else { return nil }
+            var attributes = [("average", String(rate.averageKiBPerSecond))]
+            if let peak = rate.peakKiBPerSecond { attributes.append(("peak", String(peak))) }
+            if let burst = rate.burstKiB { attributes.append(("burst", String(burst))) }
+            return XMLTree(name, attributes)
+        }
+        let children = [rate("inbound", bandwidth.inbound), rate("outbound", bandwidth.outbound)].compactMap { $0 }
+        return children.isEmpty ? nil : XMLTree("bandwidth", children: children)
     }
 }
