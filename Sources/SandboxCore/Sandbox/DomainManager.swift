@@ -91,6 +91,10 @@ public protocol DomainManager: Sendable {
 
     /// The host's CPUs and memory (`virNodeGetInfo`, `virNodeGetFreeMemory`).
     func nodeResources() async throws(SandboxError) -> NodeResources
+
+    /// The sizes of the domain's disk `disk`, named by its target (`vda`) or its source file's
+    /// path (`virDomainGetBlockInfo`); how much host storage an overlay has grown to.
+    func blockInfo(named name: String, disk: String) async throws(SandboxError) -> DiskBlockInfo
 }
 
 extension DomainManager {

@@ -55,4 +55,7 @@ extension ForwardingDomains {
         try await inner.networkIsActive(named: name)
     }
     func nodeResources() async throws(SandboxError) -> NodeResources { try await inner.nodeResources() }
+    func blockInfo(named name: String, disk: String) async throws(SandboxError) -> DiskBlockInfo {
+        try await inner.blockInfo(named: name, disk: disk)
+    }
 }

@@ -1,6 +1,6 @@
 @testable import SandboxCore
 
-/// Fakes without libvirt networks, filters or metadata writes: the calls answer "none here".
+/// Fakes without libvirt networks, filters, metadata writes or disk sizes: the calls answer "none here".
 /// Only for test doubles — `LibvirtConnection` implements these itself.
 protocol NetworklessDomains: DomainManager {}
 
@@ -22,5 +22,8 @@ extension NetworklessDomains {
     }
     func nodeResources() async throws(SandboxError) -> NodeResources {
         NodeResources(cpus: 2, memoryKiB: 8 << 20, freeMemoryBytes: 4 << 30)
+    }
+    func blockInfo(named name: String, disk: String) async throws(SandboxError) -> DiskBlockInfo {
+        throw SandboxError(.notFound, "no disk \(disk) of \(name) here")
     }
 }
