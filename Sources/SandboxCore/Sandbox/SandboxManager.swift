@@ -38,6 +38,13 @@ public actor SandboxManager {
         /// group, and the overlay, seed ISO and UEFI variables owned by QEMU's user (see
         /// ``QEMUProcessIdentity``). Nobody else may enter a job folder either way.
         public var jobFolderPermissions: UInt16?
+        /// Whether each sandbox NIC gets `<port isolated='yes'/>` (default true): sandboxes on one
+        /// network or bridge reach the host and beyond but not each other. Off for sandboxes that
+        /// must talk to each other, or for a network whose ports are not Linux bridge taps
+        /// (macvtap, hostdev), where libvirt refuses it.
+        public var isolateSandboxes: Bool
+        /// CPU, disk I/O and network limits put on every sandbox (default: none).
+        public var resourceLimits: ResourceLimits
 
         public init(
             jobsRoot: String, owner: String = "sandboxcore",
@@ -46,8 +53,11 @@ public actor SandboxManager {
             gracefulShutdownTimeout: Duration = .seconds(10),
             discoveryTimeout: DiscoveryTimeout = DiscoveryTimeout(),
             discoverySources: [DiscoverySource] = DiscoverySource.defaultOrder,
-            networkFilter: NetworkFilterPolicy = .cleanTrafficIfAvailable, jobFolderPermissions: UInt16? = nil
+            networkFilter: NetworkFilterPolicy = .cleanTrafficIfAvailable, jobFolderPermissions: UInt16? = nil,
+            isolateSandboxes: Bool = true, resourceLimits: ResourceLimits = ResourceLimits()
         ) {
+            self.isolateSandboxes = isolateSandboxes
+            self.resourceLimits = resourceLimits
             self.networkFilter = networkFilter
             self.jobFolderPermissions = jobFolderPermissions
             self.discoveryTimeout = discoveryTimeout
@@ -304,6 +314,7 @@ public actor SandboxManager {
                 owner: configuration.owner, baseVM: request.baseVM, createdAt: createdAt, agentID: request.agentID,
                 ttlSeconds: request.ttlSeconds, jobDirectory: made.jobDirectory))
         spec.extraNICs = interfaces.dropFirst().map { .init(source: $0.source, mac: $0.mac, filter: filter) }
+        applyIsolation(to: &spec, interfaces: interfaces)
         let xml = try DomainXMLRenderer().render(spec)
 
         let summary = try await domains.define(xml: xml)
