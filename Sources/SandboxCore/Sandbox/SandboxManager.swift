@@ -40,8 +40,9 @@ public actor SandboxManager {
         public var jobFolderPermissions: UInt16?
         /// Whether each sandbox NIC gets `<port isolated='yes'/>` (default true): sandboxes on one
         /// network or bridge reach the host and beyond but not each other. Off for sandboxes that
-        /// must talk to each other, or for a network whose ports are not Linux bridge taps
-        /// (macvtap, hostdev), where libvirt refuses it.
+        /// must talk to each other, or for a network whose ports are not plain Linux bridge taps
+        /// (macvtap, hostdev, Open vSwitch `<virtualport>`), where libvirt refuses to start the
+        /// domain with it.
         public var isolateSandboxes: Bool
         /// CPU, disk I/O and network limits put on every sandbox (default: none).
         public var resourceLimits: ResourceLimits
