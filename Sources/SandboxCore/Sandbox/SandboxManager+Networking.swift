@@ -26,7 +26,8 @@ extension SandboxManager {
     }
 
     /// Checks each reservation against its network before anything is made: the network exists,
-    /// has an IPv4 subnet holding the address, and no other MAC has the address reserved.
+    /// has an IPv4 subnet holding the address, and no other MAC has the address reserved; then
+    /// every reserved and fixed address against ``checkAddressConflicts(_:)``.
     func checkReservations(_ interfaces: [Sandbox.Interface]) async throws(SandboxError) {
         for interface in interfaces {
             guard let address = interface.reservedIPv4 else { continue }
@@ -45,6 +46,7 @@ extension SandboxManager {
                 throw SandboxError(.nameTaken, "address \(address) is already reserved on network \(network): \(taken)")
             }
         }
+        try await checkAddressConflicts(interfaces)
     }
 
     /// The IPv4 subnets (`<ip address=… netmask=…|prefix=…>`) of a network's XML.

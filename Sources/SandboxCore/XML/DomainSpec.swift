@@ -268,7 +268,9 @@ public struct SandboxMetadata: Sendable, Hashable, Codable {
         try ValueChecks.token(owner, what: "owner")
         try ValueChecks.freeText(baseVM, what: "base VM name", maxBytes: 255)
         if let agentID { try ValueChecks.freeText(agentID, what: "agent id", maxBytes: 255) }
-        if let ttlSeconds, ttlSeconds <= 0 { throw .invalid("TTL must be positive, not \(ttlSeconds)") }
+        if let ttlSeconds, !(1...Self.maxTTLSeconds).contains(ttlSeconds) {
+            throw .invalid("TTL must be 1…\(Self.maxTTLSeconds) seconds (10 years), not \(ttlSeconds)")
+        }
         if let jobDirectory { try ValueChecks.absolutePath(jobDirectory, what: "job directory") }
     }
 }

@@ -46,7 +46,7 @@ public struct SandboxResource: Codable, Sendable, Hashable {
         self.ip = ip
         self.createdAt = Self.timestamp(createdAt)
         self.ttlSeconds = ttlSeconds
-        self.expiresAt = ttlSeconds.map { Self.timestamp(createdAt + Int64($0)) }
+        self.expiresAt = SandboxMetadata.expiry(createdAt: createdAt, ttlSeconds: ttlSeconds).map(Self.timestamp)
     }
 
     init(_ sandbox: Sandbox) {
@@ -77,9 +77,16 @@ public struct SandboxResource: Codable, Sendable, Hashable {
         }
     }
 
+    /// RFC 3339 in UTC, clamped to years 0001…9999 (metadata read back from libvirt may hold any
+    /// number; RFC 3339 has four-digit years).
     static func timestamp(_ seconds: Int64) -> String {
-        Date(timeIntervalSince1970: TimeInterval(seconds)).ISO8601Format()
+        let clamped = min(max(seconds, minTimestamp), maxTimestamp)
+        return Date(timeIntervalSince1970: TimeInterval(clamped)).ISO8601Format()
     }
+
+    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
+    static let minTimestamp: Int64 = -62_135_596_800
+    static let maxTimestamp: Int64 = 253_402_300_799
 }
 
 /// A sandbox's readiness as the API returns it:

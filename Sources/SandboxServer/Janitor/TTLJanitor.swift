@@ -56,7 +56,8 @@ public struct TTLJanitor: Service {
         let now = now()
         var reaped: [String] = []
         for sandbox in sandboxes {
-            guard let ttl = sandbox.ttlSeconds, sandbox.createdAt + Int64(ttl) <= now else { continue }
+            // Saturating: a TTL of Int64.max read back from a domain means "never", not a trap.
+            guard let ttl = sandbox.ttlSeconds, let expiry = sandbox.expiresAt, expiry <= now else { continue }
             do {
                 try await manager.destroy(try SandboxName(sandbox.name))
                 metrics.sandboxDestroyed(.ttl)
