@@ -10,12 +10,19 @@ import Logging
 /// ``LibvirtThreadExecutor``), so the blocking libvirt calls never occupy Swift's cooperative pool,
 /// and calls from many tasks are serialised. Open several connections for parallelism.
 ///
+/// Guest agent calls (``agentCommand(named:command:timeoutSeconds:)``, agent-sourced
+/// ``interfaceAddresses(named:source:)``) do not run on that thread: they go through a
+/// ``GuestAgentChannel`` with a connection and a few threads of its own, so a guest that freezes
+/// its agent holds neither the lifecycle calls nor other domains' agent calls.
+///
 /// Call ``close()`` when done; the connection is also closed when the actor is released.
 public actor LibvirtConnection: DomainManager {
     /// The URI the connection was opened with.
     public nonisolated let uri: String
 
     private nonisolated let executor: LibvirtThreadExecutor
+    /// Where guest agent calls run (not on `executor`'s thread).
+    nonisolated let agentChannel: GuestAgentChannel
     private let logger: Logger
     private let events = LifecycleEventHub()
     // nonisolated(unsafe) only so deinit may hand it to the connection thread; all other access is isolated.
@@ -39,10 +46,12 @@ public actor LibvirtConnection: DomainManager {
         self.uri = uri
         self.logger = logger
         self.executor = LibvirtThreadExecutor(name: "libvirt-conn")
+        self.agentChannel = GuestAgentChannel(uri: uri, logger: logger)
         // From here on `self` is fully initialised and the initialiser runs on `executor`.
         assert(executor.isCurrentThread, "libvirt called off the connection's thread")
         try LibvirtRuntime.ensureInitialized()
         handle = try LibvirtError.check(virConnectOpen(uri), operation: "virConnectOpen", "connect to \(uri)")
+        if let handle, GuestAgentChannel.needsSharedHandle(uri: uri) { agentChannel.share(handle) }
         logger.debug("opened libvirt connection", metadata: ["uri": "\(uri)"])
         if !uri.hasPrefix("test:") {
             enableKeepAlive()
@@ -55,6 +64,7 @@ public actor LibvirtConnection: DomainManager {
     deinit {
         let leftover = LeftoverHandle(handle: handle, callbackID: eventCallbackID)
         let events = self.events
+        agentChannel.close()
         executor.shutdown {
             events.finishAll()
             guard let handle = leftover.handle else { return }
@@ -67,6 +77,7 @@ public actor LibvirtConnection: DomainManager {
     /// Closes the connection and ends all lifecycle event streams. Later calls throw `.libvirt`.
     /// Closing twice does nothing.
     public func close() {
+        agentChannel.close()
         closeHandle()
     }
 
@@ -228,45 +239,69 @@ public actor LibvirtConnection: DomainManager {
         }
     }
 
-    public func interfaceAddresses(named name: String, source: AddressSource) throws(SandboxError)
+    /// Agent-sourced addresses come through the ``GuestAgentChannel`` (waiting at most
+    /// ``agentAddressTimeoutSeconds`` plus its grace); the others from the connection's thread.
+    public nonisolated func interfaceAddresses(named name: String, source: AddressSource) async throws(SandboxError)
         -> [InterfaceAddress]
     {
         let action = "read the addresses of domain '\(name)' from \(source.rawValue)"
-        return try withDomain(named: name, action) { domain throws(SandboxError) in
-            let sourceValue: UInt32 =
-                switch source {
-                case .lease: VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE.rawValue
-                case .agent: VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT.rawValue
-                case .arp: VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP.rawValue
-                }
-            var interfaces: UnsafeMutablePointer<virDomainInterfacePtr?>? = nil
-            let count = Int(
-                try LibvirtError.check(
-                    virDomainInterfaceAddresses(domain, &interfaces, sourceValue, 0),
-                    operation: "virDomainInterfaceAddresses", action))
-            defer {
-                if let interfaces {
-                    for index in 0..<count {
-                        if let interface = interfaces[index] { virDomainInterfaceFree(interface) }
-                    }
-                    free(interfaces)
-                }
-            }
-            var result: [InterfaceAddress] = []
-            for index in 0..<count {
-                guard let interface = interfaces?[index]?.pointee else { continue }
-                let interfaceName = interface.name.map { String(cString: $0) } ?? ""
-                let mac = interface.hwaddr.map { String(cString: $0) }
-                for addressIndex in 0..<Int(interface.naddrs) {
-                    guard let entry = interface.addrs?[addressIndex], let address = entry.addr else { continue }
-                    result.append(
-                        InterfaceAddress(
-                            interfaceName: interfaceName, mac: mac, address: String(cString: address),
-                            prefix: Int(entry.prefix), family: Self.family(entry.type)))
-                }
-            }
-            return result
+        guard source == .agent else {
+            return try await isolatedInterfaceAddresses(named: name, source: source, action)
         }
+        return try await agentChannel.run(domain: name, timeoutSeconds: Self.agentAddressTimeoutSeconds, action) {
+            domain throws(SandboxError) in
+            try Self.interfaceAddresses(of: domain, source: source, action)
+        }
+    }
+
+    /// How long an agent-sourced address query may take (libvirt gives the agent no timeout of
+    /// the caller's for it).
+    static let agentAddressTimeoutSeconds = 10
+
+    private func isolatedInterfaceAddresses(named name: String, source: AddressSource, _ action: String)
+        throws(SandboxError) -> [InterfaceAddress]
+    {
+        try withDomain(named: name, action) { domain throws(SandboxError) in
+            try Self.interfaceAddresses(of: domain, source: source, action)
+        }
+    }
+
+    private static func interfaceAddresses(of domain: OpaquePointer, source: AddressSource, _ action: String)
+        throws(SandboxError) -> [InterfaceAddress]
+    {
+        let sourceValue: UInt32 =
+            switch source {
+            case .lease: VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE.rawValue
+            case .agent: VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT.rawValue
+            case .arp: VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP.rawValue
+            }
+        var interfaces: UnsafeMutablePointer<virDomainInterfacePtr?>? = nil
+        let count = Int(
+            try LibvirtError.check(
+                virDomainInterfaceAddresses(domain, &interfaces, sourceValue, 0),
+                operation: "virDomainInterfaceAddresses", action))
+        defer {
+            if let interfaces {
+                for index in 0..<count {
+                    if let interface = interfaces[index] { virDomainInterfaceFree(interface) }
+                }
+                free(interfaces)
+            }
+        }
+        var result: [InterfaceAddress] = []
+        for index in 0..<count {
+            guard let interface = interfaces?[index]?.pointee else { continue }
+            let interfaceName = interface.name.map { String(cString: $0) } ?? ""
+            let mac = interface.hwaddr.map { String(cString: $0) }
+            for addressIndex in 0..<Int(interface.naddrs) {
+                guard let entry = interface.addrs?[addressIndex], let address = entry.addr else { continue }
+                result.append(
+                    InterfaceAddress(
+                        interfaceName: interfaceName, mac: mac, address: String(cString: address),
+                        prefix: Int(entry.prefix), family: Self.family(entry.type)))
+            }
+        }
+        return result
     }
 
     public func networkDHCPLeases(network: String, mac: String?) throws(SandboxError) -> [NetworkDHCPLease] {
@@ -323,13 +358,21 @@ public actor LibvirtConnection: DomainManager {
         }
     }
 
-    public func agentCommand(named name: String, command: String, timeoutSeconds: Int) throws(SandboxError) -> String {
+    /// Runs on the ``GuestAgentChannel``, not on the connection's thread: a frozen agent holds
+    /// neither lifecycle calls nor other domains' agent calls. `timeoutSeconds` is cut to
+    /// ``GuestAgentChannel/maximumTimeoutSeconds``; the caller waits at most that plus the channel's
+    /// grace, even when libvirt does not return.
+    public nonisolated func agentCommand(named name: String, command: String, timeoutSeconds: Int)
+        async throws(SandboxError) -> String
+    {
         guard (0...Int(Int32.max)).contains(timeoutSeconds) else {
             throw .invalid("the guest agent timeout must be 0 or more seconds, not \(timeoutSeconds)")
         }
+        let timeout = min(timeoutSeconds, GuestAgentChannel.maximumTimeoutSeconds)
         let action = "run a guest agent command in domain '\(name)'"
-        return try withDomain(named: name, action) { domain throws(SandboxError) in
-            guard let reply = virDomainQemuAgentCommand(domain, command, Int32(timeoutSeconds), 0) else {
+        return try await agentChannel.run(domain: name, timeoutSeconds: timeout, action) {
+            domain throws(SandboxError) in
+            guard let reply = virDomainQemuAgentCommand(domain, command, Int32(timeout), 0) else {
                 var error = LibvirtError.last(operation: "virDomainQemuAgentCommand", action)
                 // Not connected or timed out (AGENT_UNRESPONSIVE), not configured (ARGUMENT_UNSUPPORTED),
                 // domain not running (OPERATION_INVALID), driver without an agent (NO_SUPPORT).
@@ -551,7 +594,8 @@ public actor LibvirtConnection: DomainManager {
     /// The thread the actor's code runs on and whether it is the executor's own thread.
     func debugExecutionContext() -> ExecutionContext {
         ExecutionContext(
-            threadName: currentThreadName(), threadID: UInt(pthread_self()), kernelThreadID: sandbox_current_kernel_thread_id(),
+            threadName: currentThreadName(), threadID: UInt(pthread_self()),
+            kernelThreadID: sandbox_current_kernel_thread_id(),
             isExecutorThread: executor.isCurrentThread)
     }
 }

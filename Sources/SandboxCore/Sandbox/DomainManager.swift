@@ -57,7 +57,8 @@ public protocol DomainManager: Sendable {
     /// `timeoutSeconds` bounds the wait for the reply; 0 sends without waiting. An agent that is not
     /// configured or not connected, a domain that is not running, or a driver without agent support
     /// is `.agentUnavailable`; an error reply from the agent is `.libvirt`. On ``LibvirtConnection``
-    /// the call occupies the connection's thread until the agent answers or the timeout passes.
+    /// the call runs on its ``GuestAgentChannel``, apart from the lifecycle calls, and waits at most
+    /// the (capped) timeout plus a grace.
     func agentCommand(named name: String, command: String, timeoutSeconds: Int) async throws(SandboxError) -> String
 
     /// A stream of lifecycle events of all domains on this connection, from now on.
