@@ -14,7 +14,12 @@ import Testing
         return nil
     }()
 
-    @Test(.enabled(if: binary != nil), arguments: [("IP_DISCOVERY_TIMEOUT", "ninety"), ("SANDBOX_LISTEN", "nope")])
+    @Test(
+        .enabled(if: binary != nil),
+        arguments: [
+            ("IP_DISCOVERY_TIMEOUT", "ninety"), ("SANDBOX_LISTEN", "nope"), ("SANDBOX_MAX_TTL", "forever"),
+            ("SANDBOX_MAX_MEMORY_MB", "99999999999999999999"), ("SANDBOX_ALLOW_CUSTOM_MACS", "perhaps"),
+        ])
     func anInvalidEnvironmentExitsWith2AndOneLine(variable: String, value: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary!)

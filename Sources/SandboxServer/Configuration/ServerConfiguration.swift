@@ -23,6 +23,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var discoveryTimeout: DiscoveryTimeout
     /// How often the janitor looks for sandboxes past their TTL (`SANDBOX_JANITOR_INTERVAL`).
     public var janitorInterval: Duration
+    /// What a request may ask for (`SANDBOX_BASES`, `SANDBOX_MAX_…` …; see ``ServerPolicy``).
+    public var policy: ServerPolicy
 
     public static let defaultLibvirtURI = "qemu:///system"
     public static let defaultListen = "127.0.0.1:8080"
@@ -33,8 +35,10 @@ public struct ServerConfiguration: Sendable, Hashable {
     public init(
         libvirtURI: String = defaultLibvirtURI, host: String = "127.0.0.1", port: Int = 8080,
         jobsRoot: String = defaultJobsRoot, network: String? = nil, owner: String = defaultOwner,
-        discoveryTimeout: DiscoveryTimeout = DiscoveryTimeout(), janitorInterval: Duration = defaultJanitorInterval
+        discoveryTimeout: DiscoveryTimeout = DiscoveryTimeout(), janitorInterval: Duration = defaultJanitorInterval,
+        policy: ServerPolicy = ServerPolicy()
     ) {
+        self.policy = policy
         self.libvirtURI = libvirtURI
         self.host = host
         self.port = port
@@ -58,7 +62,7 @@ public struct ServerConfiguration: Sendable, Hashable {
 
     /// The configuration `environment` describes; unset variables keep their defaults. A set but
     /// invalid value (a malformed duration or listen address, a relative jobs folder, an empty
-    /// URI …) is `.invalidArgument` naming the variable — meant to stop the executable at startup.
+    /// URI, a policy limit out of range …) is `.invalidArgument` naming the variable — meant to stop the executable at startup.
     public init(environment: [String: String]) throws(SandboxError) {
         self.init()
         func value(_ name: String) throws(SandboxError) -> String? {
@@ -92,6 +96,7 @@ public struct ServerConfiguration: Sendable, Hashable {
             }
             janitorInterval = parsed
         }
+        policy = try ServerPolicy(environment: environment)
     }
 
     /// `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (all interfaces).
