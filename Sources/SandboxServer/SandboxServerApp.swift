@@ -20,15 +20,20 @@ public enum SandboxServerApp {
     /// - Parameters:
     ///   - network: the libvirt network every sandbox joins; nil keeps the base VM's.
     ///   - metricsText: renders `/metrics`; nil leaves the route out.
+    ///   - policy: what a request may ask for; the defaults are safe (see ``ServerPolicy``).
     public static func router(
         manager: SandboxManager, network: String? = nil, metrics: ServerMetrics = ServerMetrics(),
-        metricsText: (@Sendable () -> String)? = nil
+        metricsText: (@Sendable () -> String)? = nil, policy: ServerPolicy = ServerPolicy()
     ) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: BodyLimitMiddleware<Context>(maxBytes: policy.maxRequestBodyBytes))
         SystemRoutes(manager: manager, metricsText: metricsText).register(on: router)
-        SandboxRoutes(manager: manager, network: network, metrics: metrics).register(on: router)
+        SandboxRoutes(
+            manager: manager, network: network, metrics: metrics, policy: policy,
+            gate: CreateGate(limit: policy.maxConcurrentCreates)
+        ).register(on: router)
         return router
     }
 
@@ -38,6 +43,7 @@ public enum SandboxServerApp {
         manager: SandboxManager, host: String = "127.0.0.1", port: Int = 8080, network: String? = nil,
         janitorInterval: Duration? = ServerConfiguration.defaultJanitorInterval,
         metrics: ServerMetrics = ServerMetrics(), metricsText: (@Sendable () -> String)? = nil,
+        policy: ServerPolicy = ServerPolicy(),
         logger: Logger = Logger(label: "sandbox-server", factory: { _ in SwiftLogNoOpLogHandler() })
     ) -> some ApplicationProtocol {
         var services: [any Service] = []
@@ -46,8 +52,17 @@ public enum SandboxServerApp {
                 TTLJanitor(manager: manager, interval: janitorInterval, metrics: metrics, logger: logger))
         }
         return Application(
-            router: router(manager: manager, network: network, metrics: metrics, metricsText: metricsText),
+            router: router(
+                manager: manager, network: network, metrics: metrics, metricsText: metricsText, policy: policy),
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(milliseconds(policy.idleTimeout)))),
             configuration: .init(address: .hostname(host, port: port), serverName: "sandbox-server"),
             services: services, logger: logger)
+    }
+
+    /// `duration` in whole milliseconds, saturating (the policy bounds it to a day).
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        let (millis, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        return overflow ? .max : millis &+ attoseconds / 1_000_000_000_000_000
     }
 }

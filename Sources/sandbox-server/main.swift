@@ -1,7 +1,8 @@
 // sandbox-server: the sandbox HTTP service (see README.md beside this file).
 //
 // Reads its configuration from the environment (LIBVIRT_URI, SANDBOX_LISTEN, SANDBOX_JOBS_DIR,
-// SANDBOX_NETWORK, SANDBOX_OWNER, SANDBOX_JANITOR_INTERVAL, IP_DISCOVERY_TIMEOUT, LOG_LEVEL),
+// SANDBOX_NETWORK, SANDBOX_OWNER, SANDBOX_JANITOR_INTERVAL, IP_DISCOVERY_TIMEOUT, LOG_LEVEL, and the
+// policy's SANDBOX_BASES, SANDBOX_NETWORKS, SANDBOX_MAX_… and SANDBOX_ALLOW_…: see README.md),
 // bootstraps logging and Prometheus metrics, opens the libvirt connection and serves until SIGTERM
 // or SIGINT, then finishes in-flight requests and the janitor's sweep.
 //
@@ -56,7 +57,7 @@ let manager = SandboxManager(
 let app = SandboxServerApp.application(
     manager: manager, host: configuration.host, port: configuration.port, network: configuration.network,
     janitorInterval: configuration.janitorInterval, metrics: ServerMetrics(factory: metricsFactory),
-    metricsText: { registry.emitToString() }, logger: logger)
+    metricsText: { registry.emitToString() }, policy: configuration.policy, logger: logger)
 
 logger.info(
     "starting",

@@ -8,7 +8,7 @@ import Testing
 @Suite struct NetworkOptionsRoutesTests {
     @Test func nicsAndAConfigDriveReachTheSandbox() async throws {
         try await ServerTestHost.with { host in
-            try await host.application().test(.router) { client in
+            try await host.application(policy: .openNetworking).test(.router) { client in
                 let body = #"""
                     {"source_vm_name": "\#(host.base)", "seed_format": "configdrive", "reset_machine_id": true,
                      "nics": [{"ipv4": "192.168.122.42/24", "gateway4": "192.168.122.1", "ipv6": "slaac",
@@ -44,7 +44,7 @@ import Testing
     ])
     func badNetworkOptionsAre400AndMakeNothing(fragment: String) async throws {
         try await ServerTestHost.with { host in
-            try await host.application().test(.router) { client in
+            try await host.application(policy: .openNetworking).test(.router) { client in
                 let response = try await client.send(
                     .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)", \#(fragment)}"#)
                 #expect(response.status == .badRequest, "\(fragment): \(response.text)")

@@ -9,6 +9,10 @@ struct SandboxRoutes: Sendable {
     /// The libvirt network every sandbox joins, or nil for the base's.
     let network: String?
     let metrics: ServerMetrics
+    /// What a request may ask for (see ``ServerPolicy``).
+    var policy = ServerPolicy()
+    /// Bounds the creates in flight; shared by every request of the router.
+    var gate = CreateGate(limit: ServerPolicy.defaultMaxConcurrentCreates)
 
     func register(on router: Router<some RequestContext>) {
         let group = router.group("v1/sandboxes")
@@ -27,7 +31,15 @@ struct SandboxRoutes: Sendable {
     func create(_ request: Request) async throws -> Response {
         try await metrics.counting("create") {
             let body = try await JSONResponse.decode(CreateSandboxRequest.self, from: request)
-            let sandbox = try await manager.create(try body.sandboxRequest(network: network))
+            var sandboxRequest = try body.sandboxRequest(network: network)
+            try policy.checkRequest(body, &sandboxRequest)
+            let checked = sandboxRequest
+            let sandbox = try await gate.admitting { othersInFlight in
+                var request = checked
+                try await policy.checkBase(&request, manager: manager)
+                try policy.checkQuota(existing: try await manager.list(), othersInFlight: othersInFlight)
+                return try await manager.create(request)
+            }
             metrics.sandboxCreated()
             return try JSONResponse.make(SandboxResource(sandbox), status: .created)
         }
@@ -78,7 +90,9 @@ struct SandboxRoutes: Sendable {
     }
 
     /// The address now, or with `wait=true` once there is one (up to `timeout`, a Go duration,
-    /// else the manager's scaled discovery timeout). A timeout is 504 with the diagnosis.
+    /// else the manager's scaled discovery timeout; either at most the policy's
+    /// ``ServerPolicy/maxIPWait``, a longer `timeout` is 400 `policy_violation`). A timeout is 504
+    /// with the diagnosis.
     func ip(_ id: String, _ request: Request) async throws -> Response {
         try await metrics.counting("ip") {
             let query = request.uri.queryParameters
@@ -89,10 +103,17 @@ struct SandboxRoutes: Sendable {
                 guard let limit = timeout, limit > .zero else {
                     throw APIError.badRequest("'timeout' must be positive")
                 }
+                guard limit <= policy.maxIPWait else {
+                    throw APIError.policyViolation(
+                        "'timeout' may be at most \(GoDuration.format(policy.maxIPWait)) on this server")
+                }
             }
             let name = try SandboxName(try await find(id).name)
             let address: DiscoveredAddress?
             if wait {
+                if timeout == nil {
+                    timeout = min(try await manager.effectiveTimeout(of: name).duration, policy.maxIPWait)
+                }
                 address = try await manager.waitForIP(of: name, timeout: timeout)
             } else {
                 address = try await manager.ipAddress(of: name)
@@ -107,7 +128,7 @@ struct SandboxRoutes: Sendable {
     func run(_ id: String, _ request: Request) async throws -> Response {
         try await metrics.counting("run") {
             let body = try await JSONResponse.decode(RunCommandRequest.self, from: request)
-            let timeout = try body.validatedTimeout()
+            let timeout = try body.validatedTimeout(max: policy.maxRunTimeoutSeconds)
             let name = try SandboxName(try await find(id).name)
             let result = try await manager.run(in: name, body.command, options: .init(timeout: timeout))
             return try JSONResponse.make(RunCommandResponse(result))

@@ -64,12 +64,13 @@ struct ServerTestHost {
 
     /// The application over this host, with a janitor when `janitorInterval` is set.
     func application(
-        sources: [DiscoverySource] = DiscoverySource.defaultOrder, janitorInterval: Duration? = nil
+        sources: [DiscoverySource] = DiscoverySource.defaultOrder, janitorInterval: Duration? = nil,
+        policy: ServerPolicy = ServerPolicy()
     ) -> some ApplicationProtocol {
         let registry = self.registry
         return SandboxServerApp.application(
             manager: manager(sources: sources), janitorInterval: janitorInterval, metrics: metrics,
-            metricsText: { registry.emitToString() })
+            metricsText: { registry.emitToString() }, policy: policy)
     }
 
     /// Folders left in the jobs root.
@@ -131,4 +132,11 @@ func eventually(within limit: Duration = .seconds(20), _ condition: () async thr
         try? await Task.sleep(for: .milliseconds(50))
     }
     return try await condition()
+}
+
+extension ServerPolicy {
+    /// The default policy with every network option open: the test driver's `default` network,
+    /// fixed addresses, DHCP reservations and chosen MACs.
+    static let openNetworking = ServerPolicy(
+        allowedNetworks: ["default"], allowFixedAddresses: true, allowDHCPReservations: true, allowCustomMACs: true)
 }
