@@ -26,9 +26,12 @@ import Logging
 /// - **A deadline per call**: the timeout is capped at ``maximumTimeoutSeconds``, and the caller
 ///   waits at most that plus ``deadlineGrace`` (libvirt's `guest-sync` before each command takes up
 ///   to 5 s more), also while the call is still queued or when libvirt overruns its timeout. Then
-///   the call fails with `.agentUnavailable`; a cancelled caller gets `.cancelled` at once. The
-///   thread of an abandoned call stays busy until libvirt returns, and its domain stays busy with
-///   it, so abandoned calls cannot pile up threads.
+///   the call fails with `.agentUnavailable`. The thread of an abandoned call stays busy until
+///   libvirt returns, and its domain stays busy with it, so abandoned calls cannot pile up threads.
+///   Cancellation does not cut a call short: a cancelled exec still kills its command through the
+///   agent (``GuestAgentClient/exec(_:_:options:)``), so its calls must go through; the deadline
+///   bounds them. A caller that must not wait on the agent at all runs its calls in a task of its
+///   own and stops waiting for it (as ``SandboxManager/destroy(_:)`` does).
 /// - libvirt's last error is thread-local: each call's body runs on its worker thread and reads the
 ///   error there (``LibvirtError``).
 ///
@@ -144,28 +147,26 @@ final class GuestAgentChannel: @unchecked Sendable {
             })
         let grace = deadlineGrace
         let limit = Duration.seconds(max(0, timeoutSeconds)) + grace
-        let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<Value, SandboxError>, Never>) in
-                completion.install(continuation)
-                do throws(SandboxError) {
-                    try enqueue(job)
-                } catch {
-                    completion.finish(.failure(error))
-                    return
-                }
-                let timer = Task {
-                    try? await Task.sleep(for: limit)
-                    completion.finish(
-                        .failure(
-                            SandboxError(
-                                .agentUnavailable,
-                                "could not \(action): the guest agent did not answer within \(limit) "
-                                    + "(the call may still be queued behind an earlier one to the same domain)")))
-                }
-                completion.onFinish { timer.cancel() }
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<Value, SandboxError>, Never>) in
+            completion.install(continuation)
+            do throws(SandboxError) {
+                try enqueue(job)
+            } catch {
+                completion.finish(.failure(error))
+                return
             }
-        } onCancel: {
-            completion.finish(.failure(SandboxError(.cancelled, "cancelled while waiting to \(action)")))
+            // Task.sleep returns at once in a cancelled task: the timer sleeps in a task of its own.
+            let timer = Task.detached {
+                try? await Task.sleep(for: limit)
+                completion.finish(
+                    .failure(
+                        SandboxError(
+                            .agentUnavailable,
+                            "could not \(action): the guest agent did not answer within \(limit) "
+                                + "(the call may still be queued behind an earlier one to the same domain)")))
+            }
+            completion.onFinish { timer.cancel() }
         }
         return try result.get()
     }

@@ -21,10 +21,10 @@ public actor SandboxManager {
         public var defaultNetwork: DomainSpec.NIC.Source
         /// Seconds since the epoch stamped on seed ISOs.
         public var seedTimestamp: Int64
-        /// How long ``SandboxManager/destroy(_:)`` lets a running sandbox without a guest agent shut
-        /// down cleanly before pulling the plug (ifupdown guests release their DHCP lease on the
-        /// way down). With an agent, destroy releases the leases through it instead. Zero skips
-        /// both.
+        /// The most time ``SandboxManager/destroy(_:)`` gives a running sandbox, in all, to let go
+        /// cleanly before it pulls the plug: with a guest agent the guest releases its DHCP leases
+        /// through it; without one it is asked to power off (ifupdown guests release on the way
+        /// down). A guest whose agent is frozen costs destroy this long, never more. Zero skips both.
         public var gracefulShutdownTimeout: Duration
         /// How long to wait for an address, before scaling for emulation (default 2 minutes).
         public var discoveryTimeout: DiscoveryTimeout
@@ -580,27 +580,33 @@ public actor SandboxManager {
     }
 
     /// Lets a running sandbox give back its DHCP lease through the guest agent; without an agent,
-    /// asks it to power off and waits up to the configured time for it to stop.
+    /// asks it to power off and waits for it to stop; all within the configured time, in all.
     ///
     /// A guest that merely powers off keeps its lease in the network's table until it expires
     /// (systemd-networkd does not release on shutdown). So, when the guest agent answers, the
-    /// guest first releases its leases (see ``releaseLeasesScript``).
+    /// guest first releases its leases (see ``releaseLeasesScript``). The agent's part runs in a
+    /// task of its own that destroy stops waiting for at the deadline: the guest decides how long
+    /// its agent takes (it may have frozen it), so destroy must not wait on it beyond its budget.
+    /// The task ends by itself once the domain is destroyed (its agent calls then fail at once).
     private func shutDownCleanly(_ name: SandboxName) async {
         let timeout = configuration.gracefulShutdownTimeout
         guard timeout > .zero, (try? await domains.state(named: name.value)) == .running else { return }
-        let agent = GuestAgentClient(domains: domains, domain: name.value)
-        // A busy emulated guest can take seconds to answer, and Python seconds to start.
-        var answers = false
-        for _ in 0..<3 where !answers { answers = await agent.ping(timeoutSeconds: 5) }
-        if answers {
-            do {
-                _ = try await agent.exec("/bin/sh", ["-c", Self.releaseLeasesScript], timeout: .seconds(30))
-                // Leases are back; a disposable guest's disk needs no clean shutdown.
-                return
-            } catch {
-                logger.debug("releasing leases failed", metadata: ["sandbox": "\(name)", "error": "\(error)"])
-            }
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        let released = await waitAtMost(until: deadline) { [domains, logger] in
+            await Self.releaseLeases(of: name, domains: domains, until: deadline, logger: logger)
         }
+        switch released {
+        case true?:
+            return  // Leases are back; a disposable guest's disk needs no clean shutdown.
+        case nil:
+            logger.info(
+                "the guest agent did not release the leases in time; destroying", metadata: ["sandbox": "\(name)"])
+            return
+        case false?:
+            break
+        }
+        guard clock.now < deadline else { return }
         // No agent: a clean shutdown at least lets ifupdown guests release (ifdown -a).
         do {
             try await domains.shutdown(named: name.value)
@@ -608,13 +614,34 @@ public actor SandboxManager {
             logger.debug("clean shutdown refused", metadata: ["sandbox": "\(name)", "error": "\(error)"])
             return
         }
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
         while clock.now < deadline, !Task.isCancelled {
             guard let state = try? await domains.state(named: name.value), state != .shutOff else { return }
             try? await Task.sleep(for: .milliseconds(100))
         }
         logger.info("sandbox did not shut down in time; destroying it", metadata: ["sandbox": "\(name)"])
+    }
+
+    /// Pings the guest agent (up to three times while time is left: a busy emulated guest can
+    /// take seconds to answer) and, when it answers, runs ``releaseLeasesScript`` with the time
+    /// left. Whether the leases were released.
+    private static func releaseLeases(
+        of name: SandboxName, domains: any DomainManager, until deadline: ContinuousClock.Instant, logger: Logger
+    ) async -> Bool {
+        let clock = ContinuousClock()
+        let agent = GuestAgentClient(domains: domains, domain: name.value)
+        var answers = false
+        for _ in 0..<3 where !answers && clock.now < deadline {
+            let left = Int((deadline - clock.now).components.seconds) + 1
+            answers = await agent.ping(timeoutSeconds: min(5, left))
+        }
+        guard answers, clock.now < deadline else { return false }
+        do {
+            _ = try await agent.exec("/bin/sh", ["-c", releaseLeasesScript], timeout: deadline - clock.now)
+            return true
+        } catch {
+            logger.debug("releasing leases failed", metadata: ["sandbox": "\(name)", "error": "\(error)"])
+            return false
+        }
     }
 
     /// Sends DHCPRELEASE for the guest's leases. systemd-networkd does not release on shutdown
