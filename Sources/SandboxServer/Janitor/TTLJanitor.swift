@@ -7,9 +7,15 @@ import ServiceLifecycle
 /// `interval`. A `Service`: it runs until the task is cancelled or the service group shuts down
 /// gracefully, and finishes the sweep it is in first. A failed destroy is logged, counted
 /// (`sandbox_failures_total{operation="reap"}`) and retried on the next sweep.
+///
+/// A sweep destroys up to ``concurrency`` sandboxes at once: a destroy may take the sandbox's
+/// whole clean-shutdown budget (``SandboxManager/Configuration/gracefulShutdownTimeout``, e.g.
+/// when its guest froze its agent), and one after another that added up across a sweep.
 public struct TTLJanitor: Service {
     public let manager: SandboxManager
     public let interval: Duration
+    /// The most destroys a sweep runs at once (at least 1).
+    public let concurrency: Int
     let metrics: ServerMetrics
     let logger: Logger
     /// Seconds since the epoch; replaceable in tests.
@@ -17,19 +23,21 @@ public struct TTLJanitor: Service {
 
     public init(
         manager: SandboxManager, interval: Duration, metrics: ServerMetrics = ServerMetrics(),
-        logger: Logger = Logger(label: "sandbox-server.janitor", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "sandbox-server.janitor", factory: { _ in SwiftLogNoOpLogHandler() }),
+        concurrency: Int = 4
     ) {
-        self.init(manager: manager, interval: interval, metrics: metrics, logger: logger) {
+        self.init(manager: manager, interval: interval, metrics: metrics, logger: logger, concurrency: concurrency) {
             Int64(Date().timeIntervalSince1970)
         }
     }
 
     init(
-        manager: SandboxManager, interval: Duration, metrics: ServerMetrics, logger: Logger,
+        manager: SandboxManager, interval: Duration, metrics: ServerMetrics, logger: Logger, concurrency: Int = 4,
         now: @escaping @Sendable () -> Int64
     ) {
         self.manager = manager
         self.interval = interval
+        self.concurrency = max(1, concurrency)
         self.metrics = metrics
         self.logger = logger
         self.now = now
@@ -42,7 +50,8 @@ public struct TTLJanitor: Service {
         }
     }
 
-    /// One pass: destroys every expired sandbox and returns their names.
+    /// One pass: destroys every expired sandbox, up to ``concurrency`` at once, and returns their
+    /// names, sorted.
     @discardableResult
     public func sweep() async -> [String] {
         let sandboxes: [SandboxSummary]
@@ -54,21 +63,40 @@ public struct TTLJanitor: Service {
             return []
         }
         let now = now()
+        // Saturating: a TTL of Int64.max read back from a domain means "never", not a trap.
+        let expired = sandboxes.filter { sandbox in
+            guard sandbox.ttlSeconds != nil, let expiry = sandbox.expiresAt else { return false }
+            return expiry <= now
+        }
         var reaped: [String] = []
-        for sandbox in sandboxes {
-            // Saturating: a TTL of Int64.max read back from a domain means "never", not a trap.
-            guard let ttl = sandbox.ttlSeconds, let expiry = sandbox.expiresAt, expiry <= now else { continue }
-            do {
-                try await manager.destroy(try SandboxName(sandbox.name))
-                metrics.sandboxDestroyed(.ttl)
-                reaped.append(sandbox.name)
-                logger.info("destroyed expired sandbox", metadata: ["sandbox": "\(sandbox.name)", "ttl": "\(ttl)"])
-            } catch {
-                metrics.failure("reap", code: error.code)
-                logger.warning(
-                    "cannot destroy expired sandbox", metadata: ["sandbox": "\(sandbox.name)", "error": "\(error)"])
+        await withTaskGroup(of: String?.self) { group in
+            var waiting = expired.makeIterator()
+            for _ in 0..<concurrency {
+                guard let sandbox = waiting.next() else { break }
+                group.addTask { await reap(sandbox) }
+            }
+            for await name in group {
+                if let name { reaped.append(name) }
+                if let sandbox = waiting.next() { group.addTask { await reap(sandbox) } }
             }
         }
-        return reaped
+        return reaped.sorted()
+    }
+
+    /// Destroys one expired sandbox; its name, or nil when the destroy failed.
+    private func reap(_ sandbox: SandboxSummary) async -> String? {
+        do {
+            try await manager.destroy(try SandboxName(sandbox.name))
+            metrics.sandboxDestroyed(.ttl)
+            logger.info(
+                "destroyed expired sandbox",
+                metadata: ["sandbox": "\(sandbox.name)", "ttl": "\(sandbox.ttlSeconds.map(String.init) ?? "")"])
+            return sandbox.name
+        } catch {
+            metrics.failure("reap", code: error.code)
+            logger.warning(
+                "cannot destroy expired sandbox", metadata: ["sandbox": "\(sandbox.name)", "error": "\(error)"])
+            return nil
+        }
     }
 }
