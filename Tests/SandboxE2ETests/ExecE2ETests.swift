@@ -6,7 +6,9 @@ import Testing
 /// Commands and files through the guest agent of a real guest (one sandbox, reused for every
 /// check to keep boots few): exec's exit status and output, 1 MiB of output whole, a timeout that
 /// kills the command's whole process group, streaming output before the exit, a file written and
-/// read back byte for byte, and all of it still working once the guest's network is down.
+/// read back byte for byte, and all of it still working once the guest's network is down. Last,
+/// the guest freezes its own agent (`kill -STOP`): lifecycle calls on the same connection still
+/// answer in milliseconds while an agent call hangs, and destroy ends within its budget.
 ///
 /// The base is defined from the cached image without booting it first (the sandbox's boot is
 /// the image's first), which saves a boot. Run by `e2e/run.sh`; skipped without `SANDBOX_E2E_URI`.
@@ -51,6 +53,18 @@ struct ExecE2ETests {
                 E2EResult(
                     flavour: flavour, sandbox: made.name.value, kind: "exec", ipAddress: made.ipAddress,
                     createToIPSeconds: toIP.seconds, note: note))
+            // Last: it leaves the guest's agent frozen, and destroys the sandbox.
+            let frozen = try await checkFrozenAgent(
+                connection: connection, sandbox: made,
+                configuration: .init(
+                    jobsRoot: work + "/jobs", owner: "e2e-exec", defaultNetwork: .network(environment.network),
+                    discoverySources: [.networkLeases, .lease]))
+            let frozenNote = frozen.joined(separator: "; ")
+            print("Frozen agent E2E figures: \(frozenNote)")
+            await ResultsFile.shared.append(
+                E2EResult(
+                    flavour: flavour, sandbox: made.name.value, kind: "frozen-agent", ipAddress: made.ipAddress,
+                    note: frozenNote))
         } catch {
             Issue.record("exec end-to-end failed: \(error)")
         }
@@ -176,6 +190,81 @@ struct ExecE2ETests {
         #expect(offline.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == sandbox.name.value)
         try await agent.writeFile("/tmp/offline", contents: Data("no network".utf8))
         #expect(try await agent.readFile("/tmp/offline") == Data("no network".utf8))
+        return figures
+    }
+
+    /// The guest stops its own qemu-ga (`kill -STOP`, from a detached shell a moment after the exec
+    /// returned). Meanwhile: an agent call hangs on the connection's ``GuestAgentChannel`` while
+    /// `listDomains`/`domain(named:)` on the same connection answer (each under 2 s, in fact
+    /// milliseconds); then a destroy with the default clean-shutdown budget (10 s), timed, while the
+    /// lifecycle calls go on. Returns figures for the results file.
+    func checkFrozenAgent(
+        connection: LibvirtConnection, sandbox: Sandbox, configuration: SandboxManager.Configuration
+    ) async throws -> [String] {
+        let clock = ContinuousClock()
+        let name = sandbox.name.value
+        let agent = GuestAgentClient(domains: connection, domain: name)
+        var figures: [String] = []
+        let freeze = try await agent.run(
+            "nohup sh -c 'sleep 2; kill -STOP $(pidof qemu-ga || pgrep -x qemu-ga)' </dev/null >/dev/null 2>&1 &")
+        #expect(freeze.exitCode == 0, "\(freeze.stderr)")
+        try await Task.sleep(for: .seconds(4))
+        var before = clock.now
+        let answers = await agent.ping(timeoutSeconds: 2)
+        let failedPing = clock.now - before
+        #expect(!answers, "the guest agent still answers after kill -STOP")
+        figures.append(String(format: "frozen agent: ping (2 s) failed after %.2fs", failedPing.seconds))
+
+        // An agent call hangs (10 s) while lifecycle calls on the same connection answer.
+        before = clock.now
+        let hung = Task { [before] in
+            _ = try? await connection.agentCommand(
+                named: name, command: #"{"execute":"guest-info"}"#, timeoutSeconds: 10)
+            return ContinuousClock.now - before
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(connection.agentChannel.runningCount == 1, "the agent call is not in flight")
+        var latencies: [Duration] = []
+        while clock.now - before < .seconds(4) {
+            let start = clock.now
+            let listed = try await connection.listDomains()
+            #expect(listed.contains { $0.name == name })
+            #expect(try await connection.domain(named: name)?.state == .running)
+            latencies.append(clock.now - start)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let hungFor = await hung.value
+        let worst = try #require(latencies.max())
+        let median = latencies.sorted()[latencies.count / 2]
+        #expect(worst < .seconds(2), "a lifecycle call took \(worst) while an agent call hung")
+        figures.append(
+            String(
+                format: "while a 10 s agent call hung: %d listDomains+domain(named:) pairs, "
+                    + "median %.1f ms, worst %.1f ms",
+                latencies.count, median.seconds * 1000, worst.seconds * 1000))
+        figures.append(String(format: "the hung agent call ended after %.2fs", hungFor.seconds))
+
+        // Destroy with the default 10 s budget, while lifecycle calls go on.
+        let manager = SandboxManager(domains: connection, configuration: configuration)
+        before = clock.now
+        let destroy = Task { try await manager.destroy(sandbox.name) }
+        var duringDestroy: [Duration] = []
+        while clock.now - before < .seconds(60) {
+            let start = clock.now
+            guard try await connection.domain(named: name)?.state == .running else { break }
+            duringDestroy.append(clock.now - start)
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        try await destroy.value
+        let destroyTime = clock.now - before
+        #expect(try await connection.domain(named: name) == nil)
+        #expect(destroyTime < .seconds(30), "destroy with a frozen agent took \(destroyTime)")
+        let worstDuring = duringDestroy.max() ?? .zero
+        #expect(worstDuring < .seconds(2), "a lifecycle call took \(worstDuring) during destroy")
+        figures.append(
+            String(
+                format: "destroy (10 s budget) with the agent frozen %.2fs; domain(named:) meanwhile worst %.1f ms",
+                destroyTime.seconds, worstDuring.seconds * 1000))
         return figures
     }
 
