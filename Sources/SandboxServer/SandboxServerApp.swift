@@ -14,21 +14,24 @@ import ServiceLifecycle
 /// by its own timeout) is never cut short by the server. Hummingbird's idle timeout, when set, only
 /// closes connections between requests.
 public enum SandboxServerApp {
-    public typealias Context = BasicRequestContext
+    public typealias Context = SandboxRequestContext
 
     /// The router with every route and middleware.
     /// - Parameters:
     ///   - network: the libvirt network every sandbox joins; nil keeps the base VM's.
     ///   - metricsText: renders `/metrics`; nil leaves the route out.
+    ///   - keys: the API keys; nil lets every request act as ``Tenant/localOperator`` (for a server
+    ///     that listens on loopback only).
     ///   - policy: what a request may ask for; the defaults are safe (see ``ServerPolicy``).
     public static func router(
         manager: SandboxManager, network: String? = nil, metrics: ServerMetrics = ServerMetrics(),
-        metricsText: (@Sendable () -> String)? = nil, policy: ServerPolicy = ServerPolicy()
+        metricsText: (@Sendable () -> String)? = nil, keys: APIKeys? = nil, policy: ServerPolicy = ServerPolicy()
     ) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: BodyLimitMiddleware<Context>(maxBytes: policy.maxRequestBodyBytes))
+        router.add(middleware: AuthMiddleware(keys: keys))
         SystemRoutes(manager: manager, metricsText: metricsText).register(on: router)
         SandboxRoutes(
             manager: manager, network: network, metrics: metrics, policy: policy,
@@ -43,7 +46,7 @@ public enum SandboxServerApp {
         manager: SandboxManager, host: String = "127.0.0.1", port: Int = 8080, network: String? = nil,
         janitorInterval: Duration? = ServerConfiguration.defaultJanitorInterval,
         metrics: ServerMetrics = ServerMetrics(), metricsText: (@Sendable () -> String)? = nil,
-        policy: ServerPolicy = ServerPolicy(),
+        keys: APIKeys? = nil, policy: ServerPolicy = ServerPolicy(),
         logger: Logger = Logger(label: "sandbox-server", factory: { _ in SwiftLogNoOpLogHandler() })
     ) -> some ApplicationProtocol {
         var services: [any Service] = []
@@ -53,7 +56,8 @@ public enum SandboxServerApp {
         }
         return Application(
             router: router(
-                manager: manager, network: network, metrics: metrics, metricsText: metricsText, policy: policy),
+                manager: manager, network: network, metrics: metrics, metricsText: metricsText, keys: keys,
+                policy: policy),
             server: .http1(configuration: .init(idleTimeout: .milliseconds(milliseconds(policy.idleTimeout)))),
             configuration: .init(address: .hostname(host, port: port), serverName: "sandbox-server"),
             services: services, logger: logger)

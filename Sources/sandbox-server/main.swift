@@ -1,8 +1,8 @@
 // sandbox-server: the sandbox HTTP service (see README.md beside this file).
 //
 // Reads its configuration from the environment (LIBVIRT_URI, SANDBOX_LISTEN, SANDBOX_JOBS_DIR,
-// SANDBOX_NETWORK, SANDBOX_OWNER, SANDBOX_JANITOR_INTERVAL, IP_DISCOVERY_TIMEOUT, LOG_LEVEL, and the
-// policy's SANDBOX_BASES, SANDBOX_NETWORKS, SANDBOX_MAX_… and SANDBOX_ALLOW_…: see README.md),
+// SANDBOX_NETWORK, SANDBOX_OWNER, SANDBOX_JANITOR_INTERVAL, SANDBOX_API_KEYS_FILE,
+// IP_DISCOVERY_TIMEOUT, LOG_LEVEL, and the policy's SANDBOX_BASES, SANDBOX_NETWORKS, SANDBOX_MAX_… and SANDBOX_ALLOW_…: see README.md),
 // bootstraps logging and Prometheus metrics, opens the libvirt connection and serves until SIGTERM
 // or SIGINT, then finishes in-flight requests and the janitor's sweep.
 //
@@ -34,6 +34,14 @@ do {
     fail("invalid configuration: \(error.message)", exitCode: 2)
 }
 
+let keys: APIKeys?
+do {
+    keys = try configuration.apiKeysFile.map { path throws(SandboxError) in try APIKeys(contentsOf: path) }
+    try configuration.validateExposure(keys: keys)
+} catch {
+    fail("invalid configuration: \(error.message)", exitCode: 2)
+}
+
 LoggingSystem.bootstrap(StreamLogHandler.standardError)
 var logger = Logger(label: "sandbox-server")
 logger.logLevel = environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
@@ -57,7 +65,14 @@ let manager = SandboxManager(
 let app = SandboxServerApp.application(
     manager: manager, host: configuration.host, port: configuration.port, network: configuration.network,
     janitorInterval: configuration.janitorInterval, metrics: ServerMetrics(factory: metricsFactory),
-    metricsText: { registry.emitToString() }, policy: configuration.policy, logger: logger)
+    metricsText: { registry.emitToString() }, keys: keys, policy: configuration.policy, logger: logger)
+
+if let keys {
+    logger.info("API keys loaded", metadata: ["tenants": "\(keys.tenants.count)"])
+} else {
+    logger.warning(
+        "no \(ServerConfiguration.Variable.apiKeysFile): listening on loopback only, every local process acts as admin")
+}
 
 logger.info(
     "starting",

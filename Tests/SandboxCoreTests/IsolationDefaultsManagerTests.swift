@@ -49,7 +49,7 @@ import Testing
             SandboxNIC(
                 ipv4: .fixed(try IPInterfaceAddress(parsing: "192.168.122.41/24")),
                 ipv6: .fixed(try IPInterfaceAddress(parsing: "fd00:122::41/64"))),
-            SandboxNIC(reservedIPv4: try IPAddress(parsing: "192.168.122.211")),
+            SandboxNIC(reservedIPv4: try IPAddress(parsing: "192.168.122.213")),
             SandboxNIC(),
         ]
         let sandbox = try await manager.create(request)
@@ -57,7 +57,7 @@ import Testing
         let interfaces = "/domain/devices/interface"
         #expect(try Self.values(xml, "\(interfaces)/filterref/@filter") == Array(repeating: "clean-traffic", count: 3))
         #expect(try Self.values(xml, "\(interfaces)[1]/filterref/parameter[@name='IP']/@value") == ["192.168.122.41"])
-        #expect(try Self.values(xml, "\(interfaces)[2]/filterref/parameter[@name='IP']/@value") == ["192.168.122.211"])
+        #expect(try Self.values(xml, "\(interfaces)[2]/filterref/parameter[@name='IP']/@value") == ["192.168.122.213"])
         #expect(try Self.values(xml, "\(interfaces)[3]/filterref/parameter").isEmpty, "\(xml)")
         try await manager.destroy(sandbox.name)
     }

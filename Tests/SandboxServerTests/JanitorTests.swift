@@ -50,4 +50,24 @@ import Testing
             #expect(try await manager.list().map(\.name) == [live.name.value])
         }
     }
+
+    /// The janitor reconciles as it starts: a domain of this owner whose job folder is gone (a
+    /// create killed half-way, or a folder removed by hand) is undefined, and a complete sandbox
+    /// stays.
+    @Test func theJanitorReconcilesWhatAKilledCreateLeft() async throws {
+        try await ServerTestHost.with { host in
+            let manager = host.manager()
+            let kept = try await manager.create(SandboxRequest(baseVM: host.base, autoStart: false))
+            let broken = try await manager.create(SandboxRequest(baseVM: host.base, autoStart: false))
+            try FileManager.default.removeItem(atPath: host.jobsRoot + "/" + broken.name.value)
+            try await host.application(janitorInterval: .milliseconds(100)).test(.router) { client in
+                let removed = try await eventually {
+                    try await host.connection.domain(named: broken.name.value) == nil
+                }
+                #expect(removed)
+                #expect(try await client.send(.get, "/v1/sandboxes/\(kept.name.value)").status == .ok)
+            }
+            #expect(host.jobsLeft() == [kept.name.value])
+        }
+    }
 }

@@ -249,6 +249,11 @@ import Testing
     @Test func aHugeTTLInMetadataNeitherTrapsNorExpires() async throws {
         try await ServerTestHost.with { host in
             let name = "sbx-huge-" + UUID().uuidString.prefix(6).lowercased()
+            // A complete sandbox (job folder with its overlay), so that the janitor's reconcile
+            // pass adopts it rather than removing a half-made one.
+            let job = host.jobsRoot + "/" + name
+            try FileManager.default.createDirectory(atPath: job, withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: job + "/" + SandboxManager.JobFile.overlay, contents: Data())
             _ = try await host.connection.define(
                 xml: """
                     <domain type='test'><name>\(name)</name>

@@ -186,7 +186,8 @@ struct ServerProcessTests {
                 ("GET", "/v1/sandboxes/" + String(repeating: "x", count: 300), nil, 404),
                 ("DELETE", "/v1/sandboxes/sbx-nobody", nil, 404),
                 ("POST", "/v1/sandboxes/sbx-nobody/run", #"{"command": "true"}"#, 404),
-                ("GET", "/v1/sandboxes/sbx-nobody/ip?wait=maybe", nil, 400),
+                // The sandbox is looked up (and the tenant's access checked) before the query is read.
+                ("GET", "/v1/sandboxes/sbx-nobody/ip?wait=maybe", nil, 404),
                 ("GET", "/v2/anything", nil, 404),
             ]
             for (method, path, json, status) in cases {

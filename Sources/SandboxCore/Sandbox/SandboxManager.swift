@@ -163,7 +163,7 @@ public actor SandboxManager {
         // The metadata is checked now so that bad input fails before anything is made.
         try SandboxMetadata(
             owner: configuration.owner, baseVM: request.baseVM, createdAt: 0, agentID: request.agentID,
-            ttlSeconds: request.ttlSeconds
+            ttlSeconds: request.ttlSeconds, tenant: request.tenant
         ).validate()
         let name = try await reserveName(request.name)
         defer { pendingNames.remove(name.value) }
@@ -313,7 +313,7 @@ public actor SandboxManager {
             serialLogPath: consolePath, emulator: base.emulator,
             metadata: SandboxMetadata(
                 owner: configuration.owner, baseVM: request.baseVM, createdAt: createdAt, agentID: request.agentID,
-                ttlSeconds: request.ttlSeconds, jobDirectory: made.jobDirectory))
+                ttlSeconds: request.ttlSeconds, jobDirectory: made.jobDirectory, tenant: request.tenant))
         spec.extraNICs = interfaces.dropFirst().map { .init(source: $0.source, mac: $0.mac, filter: filter) }
         applyIsolation(to: &spec, interfaces: interfaces)
         let xml = try DomainXMLRenderer().render(spec)
@@ -353,7 +353,7 @@ public actor SandboxManager {
             name: name, uuid: summary.uuid, mac: mac, baseVM: request.baseVM, jobDirectory: made.jobDirectory,
             overlayPath: overlayPath, seedISOPath: seedPath, consoleLogPath: consolePath, state: state,
             createdAt: createdAt, agentID: request.agentID, ttlSeconds: request.ttlSeconds, ipAddress: address,
-            interfaces: interfaces)
+            interfaces: interfaces, tenant: request.tenant)
     }
 
     private func rollBack(_ made: CreatedResources, name: SandboxName) async {
@@ -551,14 +551,21 @@ public actor SandboxManager {
 
     private func destroyOwned(_ name: SandboxName) async throws(SandboxError) {
         cloudInitCounted.remove(name.value)
-        var jobDirectory = configuration.jobsRoot + "/" + name.value
+        let jobDirectory = configuration.jobsRoot + "/" + name.value
         if try await domains.domain(named: name.value) != nil {
             let metadataXML = try await domains.metadata(named: name.value, namespaceURI: SandboxMetadata.namespaceURI)
             guard let metadata = metadataXML.flatMap(SandboxMetadata.init(metadataXML:)) else {
                 throw SandboxError(
                     .invalidArgument, "domain \(name) is not a sandbox made by SandboxCore; refusing to destroy it")
             }
-            if let job = metadata.jobDirectory { jobDirectory = job }
+            // The metadata can be rewritten by anyone with access to libvirt: a job folder it
+            // names anywhere but `<jobsRoot>/<name>` is never removed (as root, that could be any
+            // folder of the host).
+            if let job = metadata.jobDirectory, job != jobDirectory {
+                logger.warning(
+                    "the sandbox's metadata names a job folder outside the jobs root; leaving it alone",
+                    metadata: ["sandbox": "\(name)", "job": "\(job)", "jobsRoot": "\(configuration.jobsRoot)"])
+            }
             let domainXML = try? await domains.domainXML(named: name.value, inactive: true, secure: false)
             await shutDownCleanly(name)
             try await domains.destroy(named: name.value)
@@ -688,7 +695,7 @@ public actor SandboxManager {
                 SandboxSummary(
                     name: domain.name, uuid: domain.uuid, state: domain.state, baseVM: metadata.baseVM,
                     createdAt: metadata.createdAt, agentID: metadata.agentID, ttlSeconds: metadata.ttlSeconds,
-                    jobDirectory: metadata.jobDirectory))
+                    jobDirectory: metadata.jobDirectory, tenant: metadata.tenant))
         }
         return result.sorted { $0.name < $1.name }
     }

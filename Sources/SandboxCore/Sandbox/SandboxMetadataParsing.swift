@@ -17,6 +17,7 @@ extension SandboxMetadata {
         else { return nil }
         self.init(
             owner: owner, baseVM: base, createdAt: created, agentID: fields["agent"],
-            ttlSeconds: fields["ttl"].flatMap { Int($0) }, jobDirectory: fields["job"])
+            ttlSeconds: fields["ttl"].flatMap { Int($0) }, jobDirectory: fields["job"],
+            tenant: fields["tenant"])
     }
 }

@@ -39,6 +39,9 @@ public struct SandboxRequest: Sendable, Hashable {
     public var ipTimeout: Duration?
     public var agentID: String?
     public var ttlSeconds: Int?
+    /// The tenant recorded in the sandbox's metadata (a token: letters, digits, `-`, `_`, `.`),
+    /// for services that keep tenants apart; SandboxCore itself does not filter by it.
+    public var tenant: String?
 
     public init(
         baseVM: String, name: SandboxName? = nil, memoryMiB: Int? = nil, vcpus: Int? = nil, hostname: Hostname? = nil,
@@ -81,6 +84,8 @@ public struct Sandbox: Sendable, Hashable, Codable {
     public var ipAddress: String?
     /// Every NIC, in order; the first is ``mac``'s.
     public var interfaces: [Interface] = []
+    /// The tenant from the request, recorded in the metadata.
+    public var tenant: String?
 
     /// One NIC of a sandbox as it was made.
     public struct Interface: Sendable, Hashable, Codable {
@@ -105,4 +110,6 @@ public struct SandboxSummary: Sendable, Hashable, Codable {
     public var agentID: String?
     public var ttlSeconds: Int?
     public var jobDirectory: String?
+    /// The tenant recorded in the metadata, if any.
+    public var tenant: String?
 }

@@ -251,11 +251,14 @@ public struct SandboxMetadata: Sendable, Hashable, Codable {
     public var ttlSeconds: Int?
     /// The job folder holding the overlay and seed.
     public var jobDirectory: String?
+    /// The tenant the sandbox belongs to, when a multi-tenant service made it.
+    public var tenant: String?
 
     public init(
         owner: String = "sandboxcore", baseVM: String, createdAt: Int64, agentID: String? = nil,
-        ttlSeconds: Int? = nil, jobDirectory: String? = nil
+        ttlSeconds: Int? = nil, jobDirectory: String? = nil, tenant: String? = nil
     ) {
+        self.tenant = tenant
         self.owner = owner
         self.baseVM = baseVM
         self.createdAt = createdAt
@@ -272,6 +275,7 @@ public struct SandboxMetadata: Sendable, Hashable, Codable {
             throw .invalid("TTL must be 1…\(Self.maxTTLSeconds) seconds (10 years), not \(ttlSeconds)")
         }
         if let jobDirectory { try ValueChecks.absolutePath(jobDirectory, what: "job directory") }
+        if let tenant { try ValueChecks.token(tenant, what: "tenant") }
     }
 }
 

@@ -61,6 +61,7 @@ public struct DomainXMLRenderer: Sendable {
         if let agent = metadata.agentID { fields.append(XMLTree("\(prefix):agent", text: agent)) }
         if let ttl = metadata.ttlSeconds { fields.append(XMLTree("\(prefix):ttl", text: String(ttl))) }
         if let job = metadata.jobDirectory { fields.append(XMLTree("\(prefix):job", text: job)) }
+        if let tenant = metadata.tenant { fields.append(XMLTree("\(prefix):tenant", text: tenant)) }
         return XMLTree(
             "\(prefix):sandbox", [("xmlns:\(prefix)", SandboxMetadata.namespaceURI)], children: fields)
     }

@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var janitorInterval: Duration
     /// What a request may ask for (`SANDBOX_BASES`, `SANDBOX_MAX_…` …; see ``ServerPolicy``).
     public var policy: ServerPolicy
+    /// The API keys file (`SANDBOX_API_KEYS_FILE`, see ``APIKeys``); nil: no keys, and then the
+    /// server may listen on loopback only (``validateExposure(keys:)``).
+    public var apiKeysFile: String?
 
     public static let defaultLibvirtURI = "qemu:///system"
     public static let defaultListen = "127.0.0.1:8080"
@@ -57,6 +60,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         public static let network = "SANDBOX_NETWORK"
         public static let owner = "SANDBOX_OWNER"
         public static let janitorInterval = "SANDBOX_JANITOR_INTERVAL"
+        public static let apiKeysFile = "SANDBOX_API_KEYS_FILE"
         public static let discoveryTimeout = DiscoveryTimeout.environmentVariable
     }
 
@@ -97,6 +101,29 @@ public struct ServerConfiguration: Sendable, Hashable {
             janitorInterval = parsed
         }
         policy = try ServerPolicy(environment: environment)
+        if let keys = try value(Variable.apiKeysFile) {
+            guard keys.hasPrefix("/") else {
+                throw SandboxError(.invalidArgument, "\(Variable.apiKeysFile) must be an absolute path, not \(keys)")
+            }
+            apiKeysFile = keys
+        }
+    }
+
+    /// Whether ``host`` is a loopback address (`127.0.0.0/8`, `::1`, `localhost`).
+    public var listensOnLoopbackOnly: Bool {
+        if host.lowercased() == "localhost" { return true }
+        guard let address = IPAddress(host) else { return false }
+        return address.family == .ipv4 ? address.bytes[0] == 127 : address == IPAddress("::1")
+    }
+
+    /// Refuses a server without API keys that would listen beyond loopback: there every process on
+    /// the network, and every sandbox guest through its bridge, could act as admin.
+    public func validateExposure(keys: APIKeys?) throws(SandboxError) {
+        guard keys == nil, !listensOnLoopbackOnly else { return }
+        throw SandboxError(
+            .invalidArgument,
+            "\(Variable.listen)=\(host):\(port) is not loopback, and without \(Variable.apiKeysFile) anyone who reaches it acts as admin; set \(Variable.apiKeysFile) or listen on 127.0.0.1"
+        )
     }
 
     /// `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (all interfaces).

@@ -22,9 +22,12 @@ public struct SandboxResource: Codable, Sendable, Hashable {
     /// How far the sandbox has come; only in `GET /v1/sandboxes/{id}` (absent from lists and
     /// from create, which would have to ask the guest agent).
     public var readiness: ReadinessResource?
+    /// The tenant whose key created it (`local` on a server without keys; absent for sandboxes
+    /// made by other tools).
+    public var tenant: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, name, uuid, mac, state, ip, readiness
+        case id, name, uuid, mac, state, ip, readiness, tenant
         case sourceVMName = "source_vm_name"
         case agentID = "agent_id"
         case createdAt = "created_at"
@@ -34,8 +37,9 @@ public struct SandboxResource: Codable, Sendable, Hashable {
 
     init(
         name: String, uuid: String, mac: String?, state: DomainState, baseVM: String, agentID: String?, ip: String?,
-        createdAt: Int64, ttlSeconds: Int?
+        createdAt: Int64, ttlSeconds: Int?, tenant: String?
     ) {
+        self.tenant = tenant
         self.id = name
         self.name = name
         self.uuid = uuid
@@ -53,13 +57,14 @@ public struct SandboxResource: Codable, Sendable, Hashable {
         self.init(
             name: sandbox.name.value, uuid: sandbox.uuid, mac: sandbox.mac.description, state: sandbox.state,
             baseVM: sandbox.baseVM, agentID: sandbox.agentID, ip: sandbox.ipAddress, createdAt: sandbox.createdAt,
-            ttlSeconds: sandbox.ttlSeconds)
+            ttlSeconds: sandbox.ttlSeconds, tenant: sandbox.tenant)
     }
 
     init(_ summary: SandboxSummary, mac: String?, ip: String?) {
         self.init(
             name: summary.name, uuid: summary.uuid, mac: mac, state: summary.state, baseVM: summary.baseVM,
-            agentID: summary.agentID, ip: ip, createdAt: summary.createdAt, ttlSeconds: summary.ttlSeconds)
+            agentID: summary.agentID, ip: ip, createdAt: summary.createdAt, ttlSeconds: summary.ttlSeconds,
+            tenant: summary.tenant)
     }
 
     /// A domain state as a stable snake_case word.

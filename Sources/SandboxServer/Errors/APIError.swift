@@ -3,7 +3,10 @@ import Hummingbird
 import SandboxCore
 
 /// An error as the HTTP API reports it: a status and the body
-/// `{"error": {"code": "...", "message": "...", "diagnosis": {...}}}`.
+/// `{"error": {"code": "...", "message": "...", "diagnosis": {...}, "request_id": "..."}}`.
+///
+/// Messages carry no host paths; a 5xx says only what failed and the request id, under which the
+/// server's log holds the full detail.
 ///
 /// `code` is one of ``SandboxCore/SandboxError/Code``'s raw values (`invalid_argument`,
 /// `not_found`, `name_taken`, `timeout`, `agent_unavailable` …), stable across releases;
@@ -14,6 +17,10 @@ public struct APIError: HTTPResponseError, Sendable {
     public var message: String
     /// Why a wait for the guest failed, stage by stage (timeouts and not-running waits).
     public var diagnosis: Diagnosis?
+    /// Extra response headers (`WWW-Authenticate`, `Retry-After` …).
+    public var headers: HTTPFields = [:]
+    /// The request's id, filled in by ``ErrorMiddleware``.
+    public var requestID: String?
 
     public init(status: HTTPResponse.Status, code: SandboxError.Code, message: String, diagnosis: Diagnosis? = nil) {
         self.status = status
@@ -26,6 +33,15 @@ public struct APIError: HTTPResponseError, Sendable {
     public init(_ error: SandboxError) {
         self.init(
             status: Self.status(for: error.code), code: error.code, message: error.message, diagnosis: error.diagnosis)
+    }
+
+    /// No key, or not a key of this server: 401 `unauthenticated`.
+    static func unauthenticated() -> APIError {
+        var error = APIError(
+            status: .unauthorized, code: .unauthenticated,
+            message: "this route needs an API key: 'Authorization: Bearer KEY'")
+        error.headers[.wwwAuthenticate] = "Bearer"
+        return error
     }
 
     /// Bad input from the client: 400 `invalid_argument`.
@@ -62,18 +78,32 @@ public struct APIError: HTTPResponseError, Sendable {
             public var code: String
             public var message: String
             public var diagnosis: Diagnosis?
+            public var requestID: String?
+
+            enum CodingKeys: String, CodingKey {
+                case code, message, diagnosis
+                case requestID = "request_id"
+            }
         }
         public var error: Detail
     }
 
-    public var body: Body { Body(error: .init(code: code.rawValue, message: message, diagnosis: diagnosis)) }
+    public var body: Body {
+        Body(error: .init(code: code.rawValue, message: message, diagnosis: diagnosis, requestID: requestID))
+    }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        try JSONResponse.make(body, status: status)
+        var response = try JSONResponse.make(body, status: status)
+        response.headers.append(contentsOf: headers)
+        return response
     }
 }
 
 extension SandboxError.Code {
     /// A failure of the HTTP service itself, with no library code (HTTP 500).
     public static let internalError = SandboxError.Code(rawValue: "internal")
+    /// The request has no valid API key (HTTP 401).
+    public static let unauthenticated = SandboxError.Code(rawValue: "unauthenticated")
+    /// The key is valid but may not do this (HTTP 403).
+    public static let forbidden = SandboxError.Code(rawValue: "forbidden")
 }

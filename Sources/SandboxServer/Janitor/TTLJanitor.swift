@@ -11,6 +11,10 @@ import ServiceLifecycle
 /// A sweep destroys up to ``concurrency`` sandboxes at once: a destroy may take the sandbox's
 /// whole clean-shutdown budget (``SandboxManager/Configuration/gracefulShutdownTimeout``, e.g.
 /// when its guest froze its agent), and one after another that added up across a sweep.
+///
+/// It also reconciles (``SandboxCore/SandboxManager/reconcile()``) when it starts and then every
+/// ``reconcileInterval``: what a killed create left behind (a half-made domain, a job folder
+/// without a domain) is removed while the service runs, not only by hand.
 public struct TTLJanitor: Service {
     public let manager: SandboxManager
     public let interval: Duration
@@ -20,6 +24,9 @@ public struct TTLJanitor: Service {
     let logger: Logger
     /// Seconds since the epoch; replaceable in tests.
     let now: @Sendable () -> Int64
+    /// How often a reconcile pass runs besides the sweeps (the first runs at once).
+    public var reconcileInterval: Duration = Self.defaultReconcileInterval
+    public static let defaultReconcileInterval: Duration = .seconds(60)
 
     public init(
         manager: SandboxManager, interval: Duration, metrics: ServerMetrics = ServerMetrics(),
@@ -44,7 +51,13 @@ public struct TTLJanitor: Service {
     }
 
     public func run() async throws {
+        let clock = ContinuousClock()
+        var lastReconcile: ContinuousClock.Instant?
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            if lastReconcile.map({ clock.now - $0 >= reconcileInterval }) ?? true {
+                await reconcile()
+                lastReconcile = clock.now
+            }
             await sweep()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
@@ -81,6 +94,29 @@ public struct TTLJanitor: Service {
             }
         }
         return reaped.sorted()
+    }
+
+    /// One reconcile pass; what it removed or could not remove is logged.
+    @discardableResult
+    public func reconcile() async -> ReconcileReport? {
+        do {
+            let report = try await manager.reconcile()
+            if !report.removedNothing || !report.failures.isEmpty {
+                logger.notice(
+                    "reconciled",
+                    metadata: [
+                        "removedDomains": "\(report.removedDomains)",
+                        "removedJobFolders": "\(report.removedJobFolders)",
+                        "removedTemporaryFiles": "\(report.removedTemporaryFiles.count)",
+                        "failures": "\(report.failures)",
+                    ])
+            }
+            return report
+        } catch {
+            metrics.failure("reconcile", code: error.code)
+            logger.warning("cannot reconcile", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
     /// Destroys one expired sandbox; its name, or nil when the destroy failed.

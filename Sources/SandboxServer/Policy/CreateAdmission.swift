@@ -106,17 +106,22 @@ extension ServerPolicy {
         }
     }
 
-    /// Checks the service-wide quota: the owner's sandboxes plus the other creates in flight stay
-    /// below ``maxSandboxes``. Counting creates in flight that have already defined their domain
-    /// twice errs on the side of refusing.
-    ///
-    /// ``maxSandboxesPerTenant`` is not applied here: the tenant-aware caller counts
-    /// `existing.filter { $0.tenant == tenant }` the same way.
-    func checkQuota(existing: [SandboxSummary], othersInFlight: Int) throws(APIError) {
-        let (count, overflow) = existing.count.addingReportingOverflow(max(0, othersInFlight))
+    /// Checks the quotas: the owner's sandboxes plus the other creates in flight stay below
+    /// ``maxSandboxes``, and the tenant's own (recorded in their metadata) plus its creates in flight
+    /// below ``maxSandboxesPerTenant``. Counting creates in flight that have already defined their
+    /// domain twice errs on the side of refusing.
+    func checkQuota(existing: [SandboxSummary], tenant: String, others: CreateGate.Others) throws(APIError) {
+        let (count, overflow) = existing.count.addingReportingOverflow(max(0, others.all))
         guard !overflow, count < maxSandboxes else {
             throw .quotaExceeded(
-                "this server has \(existing.count) sandboxes and \(othersInFlight) creates in flight; at most \(maxSandboxes)"
+                "this server has \(existing.count) sandboxes and \(others.all) creates in flight; at most \(maxSandboxes)"
+            )
+        }
+        let owned = existing.count(where: { $0.tenant == tenant })
+        let (tenantCount, tenantOverflow) = owned.addingReportingOverflow(max(0, others.tenant))
+        guard !tenantOverflow, tenantCount < maxSandboxesPerTenant else {
+            throw .quotaExceeded(
+                "tenant '\(tenant)' has \(owned) sandboxes and \(others.tenant) creates in flight; at most \(maxSandboxesPerTenant)"
             )
         }
     }

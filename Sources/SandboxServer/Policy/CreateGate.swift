@@ -1,31 +1,36 @@
-/// Bounds the creates in flight: ``enter()`` takes a place or answers false when all
-/// ``ServerPolicy/maxConcurrentCreates`` are taken; ``leave()`` gives it back. An actor: shared by
-/// every request of one application.
+/// Bounds the creates in flight: ``admitting(tenant:_:)`` takes a place or throws 429 when all
+/// ``ServerPolicy/maxConcurrentCreates`` are taken, and gives it back when its body ends. It also
+/// counts each tenant's creates in flight, for the per-tenant quota. An actor: shared by every
+/// request of one application.
 actor CreateGate {
     let limit: Int
     private(set) var inFlight = 0
+    private var inFlightByTenant: [String: Int] = [:]
 
     init(limit: Int) {
         self.limit = max(1, limit)
     }
 
-    /// Takes a place; false when there is none (the caller answers 429).
-    func enter() -> Bool {
-        guard inFlight < limit else { return false }
-        inFlight += 1
-        return true
-    }
-
-    func leave() {
-        inFlight = max(0, inFlight - 1)
+    /// The creates in flight besides the caller's: all of them, and the tenant's own.
+    struct Others: Sendable, Hashable {
+        var all: Int
+        var tenant: Int
     }
 
     /// Runs `body` holding a place, or throws ``APIError/tooManyCreates(limit:)`` at once when all
     /// places are taken. `body` gets the number of other creates in flight.
-    func admitting<T: Sendable>(_ body: @Sendable (_ othersInFlight: Int) async throws -> T) async throws -> T {
-        guard enter() else { throw APIError.tooManyCreates(limit: limit) }
-        let others = inFlight - 1
-        defer { leave() }
+    func admitting<T: Sendable>(tenant: String, _ body: @Sendable (_ others: Others) async throws -> T) async throws
+        -> T
+    {
+        guard inFlight < limit else { throw APIError.tooManyCreates(limit: limit) }
+        let others = Others(all: inFlight, tenant: inFlightByTenant[tenant, default: 0])
+        inFlight += 1
+        inFlightByTenant[tenant, default: 0] += 1
+        defer {
+            inFlight = max(0, inFlight - 1)
+            let left = inFlightByTenant[tenant, default: 1] - 1
+            inFlightByTenant[tenant] = left > 0 ? left : nil
+        }
         return try await body(others)
     }
 }

@@ -3,7 +3,8 @@ import Hummingbird
 import SandboxCore
 
 /// The `/v1/sandboxes` routes over a ``SandboxCore/SandboxManager``. `{id}` is a sandbox's name or
-/// UUID; only sandboxes of the manager's owner are visible.
+/// UUID; only sandboxes of the manager's owner are visible, and of those only the request's
+/// tenant's (all of them for an admin): another tenant's sandbox answers 404, like an unknown id.
 struct SandboxRoutes: Sendable {
     let manager: SandboxManager
     /// The libvirt network every sandbox joins, or nil for the base's.
@@ -14,30 +15,31 @@ struct SandboxRoutes: Sendable {
     /// Bounds the creates in flight; shared by every request of the router.
     var gate = CreateGate(limit: ServerPolicy.defaultMaxConcurrentCreates)
 
-    func register(on router: Router<some RequestContext>) {
+    func register(on router: Router<SandboxRequestContext>) {
         let group = router.group("v1/sandboxes")
-        group.post { request, _ in try await create(request) }
-        group.get { _, _ in try await list() }
-        group.get("{id}") { _, context in try await show(try context.parameters.require("id")) }
-        group.delete("{id}") { _, context in try await destroy(try context.parameters.require("id")) }
-        group.post("{id}/start") { _, context in try await start(try context.parameters.require("id")) }
-        group.get("{id}/ip") { request, context in try await ip(try context.parameters.require("id"), request) }
-        group.post("{id}/run") { request, context in try await run(try context.parameters.require("id"), request) }
-        group.get("{id}/diagnose") { _, context in try await diagnose(try context.parameters.require("id")) }
+        group.post { request, context in try await create(request, tenant: try context.requireTenant()) }
+        group.get { _, context in try await list(tenant: try context.requireTenant()) }
+        group.get("{id}") { _, context in try await show(try await find(context)) }
+        group.delete("{id}") { _, context in try await destroy(try await find(context)) }
+        group.post("{id}/start") { _, context in try await start(try await find(context)) }
+        group.get("{id}/ip") { request, context in try await ip(try await find(context), request) }
+        group.post("{id}/run") { request, context in try await run(try await find(context), request) }
+        group.get("{id}/diagnose") { _, context in try await diagnose(try await find(context)) }
     }
 
     // MARK: Handlers
 
-    func create(_ request: Request) async throws -> Response {
+    func create(_ request: Request, tenant: Tenant) async throws -> Response {
         try await metrics.counting("create") {
             let body = try await JSONResponse.decode(CreateSandboxRequest.self, from: request)
             var sandboxRequest = try body.sandboxRequest(network: network)
+            sandboxRequest.tenant = tenant.name
             try policy.checkRequest(body, &sandboxRequest)
             let checked = sandboxRequest
-            let sandbox = try await gate.admitting { othersInFlight in
+            let sandbox = try await gate.admitting(tenant: tenant.name) { others in
                 var request = checked
                 try await policy.checkBase(&request, manager: manager)
-                try policy.checkQuota(existing: try await manager.list(), othersInFlight: othersInFlight)
+                try policy.checkQuota(existing: try await manager.list(), tenant: tenant.name, others: others)
                 return try await manager.create(request)
             }
             metrics.sandboxCreated()
@@ -45,9 +47,9 @@ struct SandboxRoutes: Sendable {
         }
     }
 
-    func list() async throws -> Response {
+    func list(tenant: Tenant) async throws -> Response {
         var resources: [SandboxResource] = []
-        for summary in try await manager.list() {
+        for summary in try await manager.list() where tenant.mayAccess(sandboxOf: summary.tenant) {
             resources.append(SandboxResource(summary, mac: await mac(of: summary.name), ip: nil))
         }
         return try JSONResponse.make(SandboxList(sandboxes: resources))
@@ -55,8 +57,7 @@ struct SandboxRoutes: Sendable {
 
     /// One sandbox, with its readiness (stage, address, agent, cloud-init), which `list` leaves out
     /// to stay cheap.
-    func show(_ id: String) async throws -> Response {
-        let summary = try await find(id)
+    func show(_ summary: SandboxSummary) async throws -> Response {
         let name = try SandboxName(summary.name)
         let readiness = try await manager.readiness(of: name)
         var resource = SandboxResource(summary, mac: await mac(of: summary.name), ip: readiness.ipAddress)
@@ -64,9 +65,8 @@ struct SandboxRoutes: Sendable {
         return try JSONResponse.make(resource)
     }
 
-    func destroy(_ id: String) async throws -> Response {
+    func destroy(_ summary: SandboxSummary) async throws -> Response {
         try await metrics.counting("destroy") {
-            let summary = try await find(id)
             try await manager.destroy(try SandboxName(summary.name))
             metrics.sandboxDestroyed(.api)
             return Response(status: .noContent)
@@ -74,9 +74,8 @@ struct SandboxRoutes: Sendable {
     }
 
     /// Starts a defined sandbox; one already running is left as it is.
-    func start(_ id: String) async throws -> Response {
+    func start(_ summary: SandboxSummary) async throws -> Response {
         try await metrics.counting("start") {
-            let summary = try await find(id)
             var state = summary.state
             if state != .running {
                 let domains = await manager.domains
@@ -93,7 +92,7 @@ struct SandboxRoutes: Sendable {
     /// else the manager's scaled discovery timeout; either at most the policy's
     /// ``ServerPolicy/maxIPWait``, a longer `timeout` is 400 `policy_violation`). A timeout is 504
     /// with the diagnosis.
-    func ip(_ id: String, _ request: Request) async throws -> Response {
+    func ip(_ summary: SandboxSummary, _ request: Request) async throws -> Response {
         try await metrics.counting("ip") {
             let query = request.uri.queryParameters
             let wait = try Self.flag(query["wait"].map(String.init), name: "wait")
@@ -108,7 +107,7 @@ struct SandboxRoutes: Sendable {
                         "'timeout' may be at most \(GoDuration.format(policy.maxIPWait)) on this server")
                 }
             }
-            let name = try SandboxName(try await find(id).name)
+            let name = try SandboxName(summary.name)
             let address: DiscoveredAddress?
             if wait {
                 if timeout == nil {
@@ -125,27 +124,35 @@ struct SandboxRoutes: Sendable {
 
     /// Runs `/bin/sh -c COMMAND` through the guest agent. A sandbox still booting is waited for
     /// (its agent not connected yet) within `timeout_sec`, which covers the wait and the command.
-    func run(_ id: String, _ request: Request) async throws -> Response {
+    func run(_ summary: SandboxSummary, _ request: Request) async throws -> Response {
         try await metrics.counting("run") {
             let body = try await JSONResponse.decode(RunCommandRequest.self, from: request)
             let timeout = try body.validatedTimeout(max: policy.maxRunTimeoutSeconds)
-            let name = try SandboxName(try await find(id).name)
+            let name = try SandboxName(summary.name)
             let result = try await manager.run(in: name, body.command, options: .init(timeout: timeout))
             return try JSONResponse.make(RunCommandResponse(result))
         }
     }
 
-    func diagnose(_ id: String) async throws -> Response {
-        let name = try SandboxName(try await find(id).name)
+    func diagnose(_ summary: SandboxSummary) async throws -> Response {
+        let name = try SandboxName(summary.name)
         return try JSONResponse.make(try await manager.diagnose(name))
     }
 
     // MARK: Helpers
 
-    /// The sandbox of this owner whose name or UUID is `id`; 404 otherwise.
-    func find(_ id: String) async throws -> SandboxSummary {
+    /// The sandbox named by the request's `{id}` (name or UUID), if the tenant may see it.
+    func find(_ context: SandboxRequestContext) async throws -> SandboxSummary {
+        try await find(try context.parameters.require("id"), tenant: try context.requireTenant())
+    }
+
+    /// The sandbox of this owner whose name or UUID is `id` and that `tenant` may see; 404
+    /// otherwise, the same answer for another tenant's sandbox as for none.
+    func find(_ id: String, tenant: Tenant) async throws -> SandboxSummary {
         let sandboxes = try await manager.list()
-        if let match = sandboxes.first(where: { $0.name == id || $0.uuid.caseInsensitiveCompare(id) == .orderedSame }) {
+        if let match = sandboxes.first(where: { $0.name == id || $0.uuid.caseInsensitiveCompare(id) == .orderedSame }),
+            tenant.mayAccess(sandboxOf: match.tenant)
+        {
             return match
         }
         let shown = id.count > 64 ? String(id.prefix(64)) + "…" : id

@@ -7,7 +7,7 @@ struct SystemRoutes: Sendable {
     /// Renders the metrics in Prometheus text format; nil leaves `/metrics` out.
     let metricsText: (@Sendable () -> String)?
 
-    func register(on router: Router<some RequestContext>) {
+    func register(on router: Router<SandboxRequestContext>) {
         router.get("v1/health") { _, _ in try await health() }
         if let metricsText {
             router.get("metrics") { _, _ in

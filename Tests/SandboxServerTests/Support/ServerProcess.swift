@@ -27,14 +27,15 @@ final class ServerProcess: @unchecked Sendable {
         return nil
     }
 
-    /// Starts `executable` with `environment` (plus `PATH`, `HOME` and `SANDBOX_LISTEN`).
+    /// Starts `executable` with `environment` (plus `PATH`, `HOME` and, unless `environment` sets
+    /// it, `SANDBOX_LISTEN` on the free port).
     init(executable: String, environment: [String: String], logFolder: String) throws {
         port = try Self.freeLoopbackPort()
         stdoutPath = logFolder + "/sandbox-server-\(port).out"
         stderrPath = logFolder + "/sandbox-server-\(port).err"
         var variables = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME"].contains($0.key) }
         variables.merge(environment) { _, new in new }
-        variables["SANDBOX_LISTEN"] = "127.0.0.1:\(port)"
+        if variables["SANDBOX_LISTEN"] == nil { variables["SANDBOX_LISTEN"] = "127.0.0.1:\(port)" }
         process.executableURL = URL(fileURLWithPath: executable)
         process.environment = variables
         process.standardInput = FileHandle.nullDevice
@@ -88,11 +89,13 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// One request on a new connection; `json` is sent as the body, verbatim.
-    func send(_ method: String, _ path: String, json: String? = nil, timeout: Duration = .seconds(120))
-        async throws -> HTTPReply
-    {
+    func send(
+        _ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:],
+        timeout: Duration = .seconds(120)
+    ) async throws -> HTTPReply {
         let connection = try await HTTPConnection.open(port: port, timeout: timeout)
-        try await connection.write(HTTPConnection.head(method, path, bodyLength: json.map { $0.utf8.count }))
+        try await connection.write(
+            HTTPConnection.head(method, path, bodyLength: json.map { $0.utf8.count }, headers: headers))
         if let json { try await connection.write(Data(json.utf8)) }
         return try await connection.readReply()
     }
@@ -164,9 +167,16 @@ final class HTTPConnection: @unchecked Sendable {
         }
     }
 
-    static func head(_ method: String, _ path: String, bodyLength: Int?) -> Data {
+    /// A request head; `headers` come after the defaults, and a `Content-Type` among them replaces
+    /// `application/json`.
+    static func head(_ method: String, _ path: String, bodyLength: Int?, headers: [String: String] = [:]) -> Data {
         var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-        if let bodyLength { text += "Content-Type: application/json\r\nContent-Length: \(bodyLength)\r\n" }
+        let setsType = headers.keys.contains { $0.lowercased() == "content-type" }
+        if let bodyLength {
+            if !setsType { text += "Content-Type: application/json\r\n" }
+            text += "Content-Length: \(bodyLength)\r\n"
+        }
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { text += "\(name): \(value)\r\n" }
         return Data((text + "\r\n").utf8)
     }
 
