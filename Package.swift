@@ -113,6 +113,7 @@ let package = Package(
             dependencies: [
                 "SandboxCore",
                 "SandboxServer",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

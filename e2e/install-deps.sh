@@ -19,6 +19,9 @@ fi
 PACKAGES=(
     # libvirt daemon (qemu + network + storage drivers), no service units
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
+    # libvirt's network filters (clean-traffic …), as libvirt-daemon-system brings them to a
+    # stock host: the service refuses to start without clean-traffic unless told otherwise
+    libvirt-daemon-config-nwfilter
     # dnsmasq binary for libvirt's DHCP on the isolated network (no service)
     dnsmasq-base
     # firewall tooling libvirt's network driver calls (rules land in the netns)

@@ -41,10 +41,11 @@ public enum SandboxServerApp {
     }
 
     /// The application: ``router(manager:network:metrics:metricsText:)`` served on
-    /// `host:port`, with a ``TTLJanitor`` checking every `janitorInterval` (nil: no janitor).
+    /// `host:port`, with a ``TTLJanitor`` checking every `janitorInterval` (nil: no janitor) and
+    /// stopping sandboxes whose overlay takes more than `diskCapBytes` (nil: no cap).
     public static func application(
         manager: SandboxManager, host: String = "127.0.0.1", port: Int = 8080, network: String? = nil,
-        janitorInterval: Duration? = ServerConfiguration.defaultJanitorInterval,
+        janitorInterval: Duration? = ServerConfiguration.defaultJanitorInterval, diskCapBytes: UInt64? = nil,
         metrics: ServerMetrics = ServerMetrics(), metricsText: (@Sendable () -> String)? = nil,
         keys: APIKeys? = nil, policy: ServerPolicy = ServerPolicy(),
         logger: Logger = Logger(label: "sandbox-server", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -52,7 +53,9 @@ public enum SandboxServerApp {
         var services: [any Service] = []
         if let janitorInterval {
             services.append(
-                TTLJanitor(manager: manager, interval: janitorInterval, metrics: metrics, logger: logger))
+                TTLJanitor(
+                    manager: manager, interval: janitorInterval, metrics: metrics, logger: logger,
+                    diskCapBytes: diskCapBytes))
         }
         return Application(
             router: router(

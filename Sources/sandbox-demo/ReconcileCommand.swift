@@ -15,6 +15,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             if json { return try printJSON(report) }
             for name in report.removedDomains { print("removed domain\t\(name)") }
             for path in report.removedJobFolders { print("removed job folder\t\(path)") }
+            for entry in report.removedDHCPReservations { print("removed DHCP reservation\t\(entry)") }
             for path in report.removedTemporaryFiles { print("removed temporary file\t\(path)") }
             for name in report.adopted { print("kept\t\(name)") }
             for reason in report.skipped { print("skipped\t\(reason)") }

@@ -2,12 +2,14 @@
 //
 // Reads its configuration from the environment (LIBVIRT_URI, SANDBOX_LISTEN, SANDBOX_JOBS_DIR,
 // SANDBOX_NETWORK, SANDBOX_OWNER, SANDBOX_JANITOR_INTERVAL, SANDBOX_API_KEYS_FILE,
-// IP_DISCOVERY_TIMEOUT, LOG_LEVEL, and the policy's SANDBOX_BASES, SANDBOX_NETWORKS, SANDBOX_MAX_… and SANDBOX_ALLOW_…: see README.md),
+// IP_DISCOVERY_TIMEOUT, LOG_LEVEL, the policy's SANDBOX_BASES, SANDBOX_NETWORKS, SANDBOX_MAX_… and
+// SANDBOX_ALLOW_…, and the isolation's SANDBOX_NETWORK_FILTER, SANDBOX_ISOLATE, SANDBOX_CPU_…,
+// SANDBOX_DISK_…, SANDBOX_NET_KBPS: see README.md),
 // bootstraps logging and Prometheus metrics, opens the libvirt connection and serves until SIGTERM
 // or SIGINT, then finishes in-flight requests and the janitor's sweep.
 //
-// Exit codes: 0 after a graceful shutdown, 2 for an invalid configuration, 1 when libvirt cannot be
-// reached or the server fails.
+// Exit codes: 0 after a graceful shutdown, 2 for an invalid configuration (a missing network filter
+// included), 1 when libvirt cannot be reached or the server fails.
 
 import Foundation
 import Logging
@@ -58,13 +60,30 @@ do {
 } catch {
     fail("cannot connect to \(configuration.libvirtURI): \(error)", exitCode: 1)
 }
+// The NIC filter is checked once, here: without it a guest can spoof its neighbours' addresses,
+// so a missing one stops the server unless SANDBOX_ALLOW_MISSING_FILTER says otherwise.
+let filter: NetworkFilterPolicy
+do {
+    let resolved = try await configuration.isolation.resolveFilter { name throws(SandboxError) in
+        try await connection.networkFilterExists(named: name)
+    }
+    filter = resolved.policy
+    if let warning = resolved.warning { logger.warning("\(warning)") }
+} catch where error.code == .invalidArgument {
+    await connection.close()
+    fail(error.message, exitCode: 2)
+} catch {
+    await connection.close()
+    fail("cannot look up the network filter on \(configuration.libvirtURI): \(error)", exitCode: 1)
+}
 let manager = SandboxManager(
-    domains: connection, configuration: configuration.managerConfiguration, logger: logger,
+    domains: connection, configuration: configuration.managerConfiguration(filter: filter), logger: logger,
     metrics: SandboxMetrics(factory: metricsFactory))
 
 let app = SandboxServerApp.application(
     manager: manager, host: configuration.host, port: configuration.port, network: configuration.network,
-    janitorInterval: configuration.janitorInterval, metrics: ServerMetrics(factory: metricsFactory),
+    janitorInterval: configuration.janitorInterval, diskCapBytes: configuration.isolation.maxDiskBytes,
+    metrics: ServerMetrics(factory: metricsFactory),
     metricsText: { registry.emitToString() }, keys: keys, policy: configuration.policy, logger: logger)
 
 if let keys {

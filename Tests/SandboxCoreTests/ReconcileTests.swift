@@ -77,6 +77,51 @@ import Testing
         #expect(host.jobsLeft().isEmpty)
     }
 
+    /// A create killed after its define had already reserved an address on the network: reconcile
+    /// removes the reservation with the domain, so the address is free for the next create.
+    @Test func aKilledCreatesDHCPReservationGoesWithItsDomain() async throws {
+        let host = try await TestHost.make()
+        let base = try await host.makeBase()
+        defer { Task { await host.cleanUp(bases: [base]) } }
+        let name = try SandboxName("sbx-killed-reserved")
+        let address = try IPAddress(parsing: "192.168.122.217")
+        let dead = try Self.deadPID()
+        let creating = host.manager()
+        let latch = StageLatch()
+        let owner = host.owner
+        await creating.setCreateStageObserver { reached, name in
+            guard reached == .defined else { return }
+            try? CreationRecord(owner: owner, host: CreationRecord.hostName(), pid: dead, processStart: nil)
+                .write(in: host.jobsRoot + "/" + name.value)
+            latch.signal()
+            try? await Task.sleep(for: .seconds(3600))
+        }
+        var request = SandboxRequest(baseVM: base, name: name, autoStart: false)
+        request.nics = [SandboxNIC(reservedIPv4: address)]
+        let stuck = Task { try await creating.create(request) }
+        await latch.wait()
+        func reserved() async throws -> [String] {
+            SandboxManager.dhcpHostEntries(in: try await host.connection.networkXML(named: "default"), ip: address)
+        }
+        #expect(try await reserved().count == 1)
+
+        let report = try await host.manager().reconcile()
+        #expect(report.removedDomains == [name.value], "\(report)")
+        #expect(report.removedDHCPReservations.count == 1, "\(report)")
+        #expect(report.removedDHCPReservations.first?.contains("192.168.122.217") == true, "\(report)")
+        #expect(try await reserved().isEmpty)
+        #expect(report.failures.isEmpty, "\(report)")
+
+        // The address can be reserved again.
+        stuck.cancel()
+        _ = await stuck.result
+        var again = SandboxRequest(baseVM: base, name: try SandboxName("sbx-reserved-again"), autoStart: false)
+        again.nics = [SandboxNIC(reservedIPv4: address)]
+        let made = try await host.manager().create(again)
+        try await host.manager().destroy(made.name)
+        #expect(try await reserved().isEmpty)
+    }
+
     @Test func completeSandboxesAreKeptAndTheirStrayTemporaryFilesRemoved() async throws {
         let host = try await TestHost.make()
         let base = try await host.makeBase()

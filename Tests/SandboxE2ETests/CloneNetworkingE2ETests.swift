@@ -73,6 +73,13 @@ struct CloneNetworkingE2ETests {
         let addresses = parallel.compactMap(\.ipAddress) + [single.ipAddress].compactMap { $0 }
         #expect(Set(addresses).count == 6, "\(addresses)")
 
+        // 4b. The isolation defaults on a real bridge: a sandbox reaches the host's side of the
+        // network but not its neighbours (ports isolated), and with clean-traffic a changed MAC
+        // gets nothing through.
+        try await Self.checkIsolation(
+            from: parallel[0], to: parallel[1], connection: connection, network: environment.network,
+            flavour: flavour)
+
         // 5. A stock host (QEMU as libvirt-qemu, dynamic ownership): job folders are root's and
         // QEMU's group's only, and one clone going away leaves the base usable by its siblings.
         let qemu = try #require(
@@ -106,6 +113,55 @@ struct CloneNetworkingE2ETests {
         }
         #expect(leftover == [], "leases left after destroy for \(macs)")
         #expect(try await manager.list().isEmpty)
+    }
+
+    /// From `sandbox` (through its agent): a TCP connection to dnsmasq on the network's own address
+    /// succeeds; one to `neighbour`'s sshd does not (`<port isolated='yes'/>`). With the host's
+    /// `clean-traffic` on the NIC, a connection from an address the guest gave itself fails (no IP
+    /// or ARP spoofing), and its own address still works.
+    static func checkIsolation(
+        from sandbox: Sandbox, to neighbour: Sandbox, connection: LibvirtConnection, network: String,
+        flavour: String
+    ) async throws {
+        let networkXML = try await connection.networkXML(named: network)
+        let gateway = try #require(SandboxManager.ipv4Subnets(in: networkXML).first?.address, "\(networkXML)")
+        let own = try #require(sandbox.ipAddress)
+        let other = try #require(neighbour.ipAddress)
+        let agent = GuestAgentClient(domains: connection, domain: sandbox.name.value)
+        func connects(_ host: String, _ port: Int, from source: String = "") async throws -> Bool {
+            let result = try await agent.run(
+                "python3 -c \"import socket; socket.create_connection(('\(host)', \(port)), 4, ('\(source)', 0)).close()\"",
+                options: .init(timeout: .seconds(60)))
+            return result.exitCode == 0
+        }
+        #expect(try await connects(gateway.description, 53), "\(sandbox.name) cannot reach dnsmasq on \(gateway)")
+        #expect(!(try await connects(other, 22)), "\(sandbox.name) reached its neighbour \(other):22")
+
+        let xml = try await connection.domainXML(named: sandbox.name.value, inactive: false)
+        let filtered = xml.contains("<filterref filter='clean-traffic'")
+        // e2e/install-deps.sh installs Debian's filters, as libvirt-daemon-system does on a stock host.
+        #expect(filtered, "no clean-traffic on \(sandbox.name)'s NIC")
+        var note = "gateway \(gateway):53 reachable, neighbour \(other):22 not (port isolated)"
+        if filtered {
+            // An address nobody has: without the filter the gateway's answer would reach the guest
+            // (it answers ARP for it); with clean-traffic neither the SYN nor that ARP leaves.
+            var bytes = gateway.bytes
+            bytes[3] = 253
+            let spoofed = try #require(IPAddress(bytes.map(String.init).joined(separator: ".")))
+            let device = "$(ip -o -4 addr show | awk '/ \(own)\\//{print $2}')"
+            let add = try await agent.run(
+                "ip addr add \(spoofed)/32 dev \(device)", options: .init(timeout: .seconds(30)))
+            #expect(add.exitCode == 0, "\(add.stderr)")
+            let spoofedGetsThrough = try await connects(gateway.description, 53, from: spoofed.description)
+            _ = try await agent.run("ip addr del \(spoofed)/32 dev \(device)", options: .init(timeout: .seconds(30)))
+            #expect(!spoofedGetsThrough, "a connection from the spoofed \(spoofed) got through clean-traffic")
+            #expect(try await connects(gateway.description, 53), "\(sandbox.name) lost the gateway after the spoof")
+            note += "; clean-traffic: nothing from the spoofed \(spoofed) got through, the own address still did"
+        } else {
+            note += "; no clean-traffic filter on this host"
+        }
+        await ResultsFile.shared.append(
+            E2EResult(flavour: flavour, sandbox: sandbox.name.value, kind: "isolation", note: note))
     }
 
     /// Creates a sandbox, waits for its address, checks hostname and cloud-init through the agent.

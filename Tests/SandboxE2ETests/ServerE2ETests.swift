@@ -1,11 +1,15 @@
+import Crypto
 import Foundation
 import Testing
 
 @testable import SandboxCore
 
-/// The built `sandbox-server` as a process against the real libvirtd, sent the original system's
-/// flow over loopback HTTP: create with `auto_start` (no wait), run `uname -a` at once (the route
-/// waits for the guest agent within `timeout_sec`), read, delete; then SIGTERM, and nothing left.
+/// The built `sandbox-server` as a process against the real libvirtd (with its `clean-traffic`
+/// filter, required at startup), two tenants with keys, sent the original system's flow over
+/// loopback HTTP: create with `auto_start` (no wait), run `uname -a` at once (the route waits for
+/// the guest agent within `timeout_sec`), read; then the guest freezes its own agent, and
+/// `/v1/health` and the other tenant's requests are timed before and while the owner's agent calls
+/// hang; delete with the agent frozen; then SIGTERM, and nothing left.
 /// Run by `e2e/run.sh` (`E2E_FILTER=SandboxE2ETests.ServerE2ETests` for this one alone).
 @Suite(.serialized, .enabled(if: E2EEnvironment.enabled, "end-to-end suite: run e2e/run.sh to enable it"))
 struct ServerE2ETests {
@@ -41,13 +45,17 @@ struct ServerE2ETests {
                 "LIBVIRT_URI": environment.uri, "SANDBOX_NETWORK": environment.network,
                 "SANDBOX_JOBS_DIR": work + "/jobs", "SANDBOX_OWNER": owner,
                 "IP_DISCOVERY_TIMEOUT": "\(CloneNetworkingE2ETests.bootTimeout.components.seconds)s",
+                "SANDBOX_API_KEYS_FILE": try Self.writeKeysFile(in: work), "SANDBOX_ALLOW_MISSING_FILTER": "false",
             ],
             logFolder: work)
         defer { server.stop() }
         try #require(await server.waitUntilServing(), "sandbox-server did not start: \(server.stderr)")
 
-        func send(_ method: String, _ path: String, json: String? = nil) async throws -> HTTPReply {
-            let reply = try await server.send(method, path, json: json, timeout: .seconds(960))
+        func send(_ method: String, _ path: String, json: String? = nil, as tenant: String = "alice")
+            async throws -> HTTPReply
+        {
+            let reply = try await server.send(
+                method, path, json: json, headers: Self.authorization(tenant), timeout: .seconds(960))
             #expect(server.isRunning, "died after \(method) \(path): \(server.stderr)")
             return reply
         }
@@ -69,7 +77,13 @@ struct ServerE2ETests {
         #expect(shown.status == 200, "\(shown.text)")
         #expect(shown.object["state"] as? String == "running", "\(shown.text)")
 
-        #expect(try await send("DELETE", "/v1/sandboxes/\(id)").status == 204)
+        #expect(shown.object["tenant"] as? String == "alice", "\(shown.text)")
+        #expect(try await send("GET", "/v1/sandboxes/\(id)", as: "bob").status == 404)
+
+        let figures = try await Self.frozenAgentFigures(server: server, id: id)
+        await ResultsFile.shared.append(
+            E2EResult(flavour: flavour, sandbox: id, kind: "frozen-agent-http", note: figures.joined(separator: "; ")))
+
         #expect(try await send("GET", "/v1/sandboxes/\(id)").status == 404)
 
         let status = await server.terminate(within: .seconds(120))
@@ -77,5 +91,112 @@ struct ServerE2ETests {
         #expect(!server.stderr.contains("Fatal error"), "\(server.stderr)")
         #expect(try await manager.list().isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: work + "/jobs").isEmpty)
+    }
+
+    static let keys = ["alice": "alice-e2e-key-0123456789", "bob": "bob-e2e-key-9876543210"]
+
+    static func authorization(_ tenant: String) -> [String: String] {
+        ["Authorization": "Bearer " + keys[tenant]!]
+    }
+
+    /// The keys file for ``keys``, in `folder`; its path.
+    static func writeKeysFile(in folder: String) throws -> String {
+        let lines = keys.keys.sorted().map { tenant in
+            tenant + " " + SHA256.hash(data: Data(keys[tenant]!.utf8)).map { String(format: "%02x", $0) }.joined()
+        }
+        let path = folder + "/api-keys"
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// `/v1/health` and bob's list, timed: 10 rounds before alice's guest freezes its agent, then
+    /// rounds while two of alice's requests that need the agent (a run, a read of the sandbox with its
+    /// readiness) hang; then alice's delete with the agent frozen, timed, with rounds beside it.
+    /// Every reply must be 200 (204 for the delete) and the server alive; the figures go to the
+    /// results file.
+    static func frozenAgentFigures(server: ServerProcess, id: String) async throws -> [String] {
+        let clock = ContinuousClock()
+        func round() async throws -> (health: Duration, other: Duration) {
+            var start = clock.now
+            let health = try await server.send("GET", "/v1/health")
+            let healthTime = clock.now - start
+            #expect(health.status == 200, "\(health.text)")
+            start = clock.now
+            let list = try await server.send("GET", "/v1/sandboxes", headers: authorization("bob"))
+            let listTime = clock.now - start
+            #expect(list.status == 200, "\(list.text)")
+            #expect(server.isRunning, "\(server.stderr)")
+            return (healthTime, listTime)
+        }
+        func summary(_ label: String, _ rounds: [(health: Duration, other: Duration)]) -> String {
+            func ms(_ values: [Duration]) -> String {
+                let sorted = values.sorted()
+                return String(
+                    format: "median %.1f ms, worst %.1f ms", sorted[sorted.count / 2].seconds * 1000,
+                    (sorted.last ?? .zero).seconds * 1000)
+            }
+            return "\(label) (\(rounds.count) rounds): health \(ms(rounds.map(\.health))), "
+                + "bob's list \(ms(rounds.map(\.other)))"
+        }
+        var figures: [String] = []
+        var before: [(health: Duration, other: Duration)] = []
+        for _ in 0..<10 { before.append(try await round()) }
+        figures.append(summary("agent answering", before))
+
+        let freeze = try await server.send(
+            "POST", "/v1/sandboxes/\(id)/run",
+            json: #"{"command": "nohup sh -c 'sleep 2; kill -STOP $(pidof qemu-ga || pgrep -x qemu-ga)' </dev/null >/dev/null 2>&1 &", "timeout_sec": 60}"#,
+            headers: authorization("alice"))
+        #expect(freeze.status == 200, "\(freeze.text)")
+        try await Task.sleep(for: .seconds(4))
+
+        let hangStart = clock.now
+        let hungRun = Task {
+            let reply = try await server.send(
+                "POST", "/v1/sandboxes/\(id)/run", json: #"{"command": "true", "timeout_sec": 10}"#,
+                headers: authorization("alice"))
+            return (reply.status, clock.now - hangStart)
+        }
+        let hungRead = Task {
+            let reply = try await server.send("GET", "/v1/sandboxes/\(id)", headers: authorization("alice"))
+            return (reply.status, clock.now - hangStart)
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        var during: [(health: Duration, other: Duration)] = []
+        while clock.now - hangStart < .seconds(8) {
+            during.append(try await round())
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let (runStatus, runTime) = try await hungRun.value
+        let (readStatus, readTime) = try await hungRead.value
+        #expect(runStatus != 200, "a run succeeded with the agent frozen")
+        figures.append(summary("agent frozen, alice's run and read hanging", during))
+        figures.append(
+            String(format: "alice's run answered %d after %.2fs, her read %d after %.2fs", runStatus, runTime.seconds,
+                   readStatus, readTime.seconds))
+        let worstDuring = during.map { max($0.health, $0.other) }.max() ?? .zero
+        #expect(worstDuring < .seconds(2), "a request took \(worstDuring) while the agent was frozen")
+
+        let deleteStart = clock.now
+        let delete = Task {
+            try await server.send("DELETE", "/v1/sandboxes/\(id)", headers: authorization("alice"), timeout: .seconds(120))
+        }
+        var duringDelete: [(health: Duration, other: Duration)] = []
+        try await Task.sleep(for: .milliseconds(200))
+        while clock.now - deleteStart < .seconds(60) {
+            duringDelete.append(try await round())
+            let listed = try await server.send("GET", "/v1/sandboxes", headers: authorization("alice"))
+            if (listed.object["sandboxes"] as? [Any])?.isEmpty == true { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let deleted = try await delete.value
+        let deleteTime = clock.now - deleteStart
+        #expect(deleted.status == 204, "\(deleted.text)")
+        #expect(deleteTime < .seconds(30), "delete with a frozen agent took \(deleteTime)")
+        figures.append(String(format: "delete with the agent frozen %.2fs", deleteTime.seconds))
+        if !duringDelete.isEmpty { figures.append(summary("during the delete", duringDelete)) }
+        let worstDelete = duringDelete.map { max($0.health, $0.other) }.max() ?? .zero
+        #expect(worstDelete < .seconds(2), "a request took \(worstDelete) during the delete")
+        return figures
     }
 }

@@ -31,8 +31,8 @@ import Testing
         #expect(configuration.owner == "ci")
         #expect(configuration.discoveryTimeout.base == .seconds(90))
         #expect(configuration.janitorInterval == .milliseconds(250))
-        #expect(configuration.managerConfiguration.owner == "ci")
-        #expect(configuration.managerConfiguration.jobsRoot == "/srv/jobs")
+        #expect(configuration.managerConfiguration(filter: .none).owner == "ci")
+        #expect(configuration.managerConfiguration(filter: .none).jobsRoot == "/srv/jobs")
     }
 
     @Test(arguments: [("[::1]:8081", "::1", 8081), (":7000", "0.0.0.0", 7000), ("localhost:1", "localhost", 1)])

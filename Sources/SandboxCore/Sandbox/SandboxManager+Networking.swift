@@ -96,13 +96,17 @@ extension SandboxManager {
     }
 
     /// Removes the DHCP reservations of a sandbox's NICs (found in its domain XML) from their
-    /// networks. Best effort: a network that is gone has no reservations left to remove.
-    func removeDHCPHosts(domainXML: String) async {
-        for (network, macs) in Self.networkNICs(in: domainXML) {
+    /// networks, and returns them as `network: <host …/>`. Best effort: a network that is gone has
+    /// no reservations left to remove; a failed removal is logged.
+    @discardableResult
+    func removeDHCPHosts(domainXML: String) async -> [String] {
+        var removed: [String] = []
+        for (network, macs) in Self.networkNICs(in: domainXML).sorted(by: { $0.key < $1.key }) {
             guard let xml = try? await domains.networkXML(named: network) else { continue }
             for entry in Self.dhcpHostEntries(in: xml, macs: macs) {
                 do {
                     try await domains.updateDHCPHost(network: network, hostXML: entry, add: false)
+                    removed.append("\(network): \(entry)")
                     logger.debug("removed DHCP reservation", metadata: ["network": "\(network)", "host": "\(entry)"])
                 } catch {
                     logger.warning(
@@ -111,6 +115,7 @@ extension SandboxManager {
                 }
             }
         }
+        return removed
     }
 
     /// MACs of the domain's NICs on libvirt networks, by network name.

@@ -12,6 +12,8 @@ public struct ReconcileReport: Sendable, Hashable, Codable {
     public var removedJobFolders: [String] = []
     /// Temporary files (full paths) of interrupted atomic writes, removed from complete sandboxes.
     public var removedTemporaryFiles: [String] = []
+    /// DHCP reservations removed with a half-made sandbox's domain, as `network: <host …/>`.
+    public var removedDHCPReservations: [String] = []
     /// Complete sandboxes, kept as they are.
     public var adopted: [String] = []
     /// What was left alone and why (a create still running, another owner's domain …).
@@ -24,6 +26,7 @@ public struct ReconcileReport: Sendable, Hashable, Codable {
     /// Whether there was nothing to clean up.
     public var removedNothing: Bool {
         removedDomains.isEmpty && removedJobFolders.isEmpty && removedTemporaryFiles.isEmpty
+            && removedDHCPReservations.isEmpty
     }
 }
 
@@ -41,6 +44,8 @@ extension SandboxManager {
     ///   ``unrecordedJobFolderGrace``): removed;
     /// * a domain of this manager's owner whose job folder or overlay is missing: stopped and
     ///   undefined;
+    /// * with each domain removed, the DHCP reservations its NICs had on their networks (a create
+    ///   adds them right after the define, so one killed after that left them behind);
     /// * temporary files of interrupted atomic writes inside complete sandboxes: removed.
     ///
     /// Only job folders directly under ``Configuration/jobsRoot`` and domains whose metadata names
@@ -129,6 +134,9 @@ extension SandboxManager {
     }
 
     private func removeDomain(_ name: String, into report: inout ReconcileReport) async {
+        if let xml = try? await domains.domainXML(named: name, inactive: true, secure: false) {
+            report.removedDHCPReservations += await removeDHCPHosts(domainXML: xml)
+        }
         do {
             try await domains.destroy(named: name)
             try await domains.undefine(named: name)

@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var janitorInterval: Duration
     /// What a request may ask for (`SANDBOX_BASES`, `SANDBOX_MAX_…` …; see ``ServerPolicy``).
     public var policy: ServerPolicy
+    /// The NIC filter, port isolation and resource limits of every sandbox (`SANDBOX_NETWORK_FILTER`,
+    /// `SANDBOX_ISOLATE`, `SANDBOX_CPU_…` …; see ``IsolationSettings``).
+    public var isolation: IsolationSettings
     /// The API keys file (`SANDBOX_API_KEYS_FILE`, see ``APIKeys``); nil: no keys, and then the
     /// server may listen on loopback only (``validateExposure(keys:)``).
     public var apiKeysFile: String?
@@ -39,9 +42,10 @@ public struct ServerConfiguration: Sendable, Hashable {
         libvirtURI: String = defaultLibvirtURI, host: String = "127.0.0.1", port: Int = 8080,
         jobsRoot: String = defaultJobsRoot, network: String? = nil, owner: String = defaultOwner,
         discoveryTimeout: DiscoveryTimeout = DiscoveryTimeout(), janitorInterval: Duration = defaultJanitorInterval,
-        policy: ServerPolicy = ServerPolicy()
+        policy: ServerPolicy = ServerPolicy(), isolation: IsolationSettings = IsolationSettings()
     ) {
         self.policy = policy
+        self.isolation = isolation
         self.libvirtURI = libvirtURI
         self.host = host
         self.port = port
@@ -69,26 +73,21 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// URI, a policy limit out of range …) is `.invalidArgument` naming the variable — meant to stop the executable at startup.
     public init(environment: [String: String]) throws(SandboxError) {
         self.init()
-        func value(_ name: String) throws(SandboxError) -> String? {
-            guard let text = environment[name] else { return nil }
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty else { throw SandboxError(.invalidArgument, "\(name) is set but empty") }
-            return trimmed
-        }
-        if let uri = try value(Variable.libvirtURI) { libvirtURI = uri }
-        if let listen = try value(Variable.listen) {
+        let reader = EnvironmentReader(environment: environment)
+        if let uri = try reader.value(Variable.libvirtURI) { libvirtURI = uri }
+        if let listen = try reader.value(Variable.listen) {
             (host, port) = try Self.parseListen(listen, variable: Variable.listen)
         }
-        if let jobs = try value(Variable.jobsDirectory) {
+        if let jobs = try reader.value(Variable.jobsDirectory) {
             guard jobs.hasPrefix("/") else {
                 throw SandboxError(.invalidArgument, "\(Variable.jobsDirectory) must be an absolute path, not \(jobs)")
             }
             jobsRoot = URL(fileURLWithPath: jobs).standardizedFileURL.path
         }
-        network = try value(Variable.network)
-        if let owner = try value(Variable.owner) { self.owner = owner }
+        network = try reader.value(Variable.network)
+        if let owner = try reader.value(Variable.owner) { self.owner = owner }
         discoveryTimeout = try DiscoveryTimeout.fromEnvironment(environment)
-        if let interval = try value(Variable.janitorInterval) {
+        if let interval = try reader.value(Variable.janitorInterval) {
             let parsed: Duration
             do {
                 parsed = try GoDuration.parse(interval)
@@ -101,7 +100,8 @@ public struct ServerConfiguration: Sendable, Hashable {
             janitorInterval = parsed
         }
         policy = try ServerPolicy(environment: environment)
-        if let keys = try value(Variable.apiKeysFile) {
+        isolation = try IsolationSettings(environment: environment)
+        if let keys = try reader.value(Variable.apiKeysFile) {
             guard keys.hasPrefix("/") else {
                 throw SandboxError(.invalidArgument, "\(Variable.apiKeysFile) must be an absolute path, not \(keys)")
             }
@@ -139,8 +139,11 @@ public struct ServerConfiguration: Sendable, Hashable {
         return (host, port)
     }
 
-    /// The manager configuration this service configuration implies.
-    public var managerConfiguration: SandboxManager.Configuration {
-        SandboxManager.Configuration(jobsRoot: jobsRoot, owner: owner, discoveryTimeout: discoveryTimeout)
+    /// The manager configuration this service configuration implies, with `filter` on every NIC
+    /// (as ``IsolationSettings/resolveFilter(exists:)`` decided it at startup).
+    public func managerConfiguration(filter: NetworkFilterPolicy) -> SandboxManager.Configuration {
+        isolation.applied(
+            to: SandboxManager.Configuration(jobsRoot: jobsRoot, owner: owner, discoveryTimeout: discoveryTimeout),
+            filter: filter)
     }
 }

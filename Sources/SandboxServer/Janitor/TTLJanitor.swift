@@ -15,11 +15,18 @@ import ServiceLifecycle
 /// It also reconciles (``SandboxCore/SandboxManager/reconcile()``) when it starts and then every
 /// ``reconcileInterval``: what a killed create left behind (a half-made domain, a job folder
 /// without a domain) is removed while the service runs, not only by hand.
+///
+/// With a ``diskCapBytes``, each sweep also stops the running sandboxes whose overlay takes more
+/// host storage than that (``SandboxCore/SandboxManager/enforceDiskCap(maxBytes:)``): they stay,
+/// shut off, for their owner to inspect and delete, and are counted
+/// (`sandbox_failures_total{operation="disk_cap",code="too_large"}`).
 public struct TTLJanitor: Service {
     public let manager: SandboxManager
     public let interval: Duration
     /// The most destroys a sweep runs at once (at least 1).
     public let concurrency: Int
+    /// The most host storage a running sandbox's overlay may take; nil: no cap.
+    public let diskCapBytes: UInt64?
     let metrics: ServerMetrics
     let logger: Logger
     /// Seconds since the epoch; replaceable in tests.
@@ -31,17 +38,19 @@ public struct TTLJanitor: Service {
     public init(
         manager: SandboxManager, interval: Duration, metrics: ServerMetrics = ServerMetrics(),
         logger: Logger = Logger(label: "sandbox-server.janitor", factory: { _ in SwiftLogNoOpLogHandler() }),
-        concurrency: Int = 4
+        concurrency: Int = 4, diskCapBytes: UInt64? = nil
     ) {
-        self.init(manager: manager, interval: interval, metrics: metrics, logger: logger, concurrency: concurrency) {
-            Int64(Date().timeIntervalSince1970)
-        }
+        self.init(
+            manager: manager, interval: interval, metrics: metrics, logger: logger, concurrency: concurrency,
+            diskCapBytes: diskCapBytes
+        ) { Int64(Date().timeIntervalSince1970) }
     }
 
     init(
         manager: SandboxManager, interval: Duration, metrics: ServerMetrics, logger: Logger, concurrency: Int = 4,
-        now: @escaping @Sendable () -> Int64
+        diskCapBytes: UInt64? = nil, now: @escaping @Sendable () -> Int64
     ) {
+        self.diskCapBytes = diskCapBytes
         self.manager = manager
         self.interval = interval
         self.concurrency = max(1, concurrency)
@@ -59,6 +68,7 @@ public struct TTLJanitor: Service {
                 lastReconcile = clock.now
             }
             await sweep()
+            await enforceDiskCap()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
@@ -108,6 +118,7 @@ public struct TTLJanitor: Service {
                         "removedDomains": "\(report.removedDomains)",
                         "removedJobFolders": "\(report.removedJobFolders)",
                         "removedTemporaryFiles": "\(report.removedTemporaryFiles.count)",
+                        "removedDHCPReservations": "\(report.removedDHCPReservations)",
                         "failures": "\(report.failures)",
                     ])
             }
@@ -116,6 +127,21 @@ public struct TTLJanitor: Service {
             metrics.failure("reconcile", code: error.code)
             logger.warning("cannot reconcile", metadata: ["error": "\(error)"])
             return nil
+        }
+    }
+
+    /// Stops the running sandboxes over ``diskCapBytes``; the names of those stopped, sorted.
+    @discardableResult
+    public func enforceDiskCap() async -> [String] {
+        guard let diskCapBytes else { return [] }
+        do {
+            let violations = try await manager.enforceDiskCap(maxBytes: diskCapBytes)
+            for _ in violations { metrics.failure("disk_cap", code: .tooLarge) }
+            return violations.filter(\.stopped).map(\.name).sorted()
+        } catch {
+            metrics.failure("disk_cap", code: error.code)
+            logger.warning("cannot check the sandboxes' disk usage", metadata: ["error": "\(error)"])
+            return []
         }
     }
 

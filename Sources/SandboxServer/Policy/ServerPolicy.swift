@@ -136,80 +136,21 @@ public struct ServerPolicy: Sendable, Hashable {
     /// variable — meant to stop the executable at startup.
     public init(environment: [String: String]) throws(SandboxError) {
         self.init()
-        func value(_ name: String) throws(SandboxError) -> String? {
-            guard let text = environment[name] else { return nil }
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty else { throw SandboxError(.invalidArgument, "\(name) is set but empty") }
-            return trimmed
-        }
-        func integer(_ name: String, in range: ClosedRange<Int64>) throws(SandboxError) -> Int? {
-            guard let text = try value(name) else { return nil }
-            guard text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                let number = Int64(text), range.contains(number)
-            else {
-                throw SandboxError(
-                    .invalidArgument,
-                    "\(name) must be a whole number \(range.lowerBound)…\(range.upperBound), not \(Self.shown(text))")
-            }
-            return Int(number)
-        }
-        func duration(_ name: String, in range: ClosedRange<Duration>) throws(SandboxError) -> Duration? {
-            guard let text = try value(name) else { return nil }
-            let parsed: Duration
-            do {
-                parsed = try GoDuration.parse(text)
-            } catch {
-                throw SandboxError(.invalidArgument, "\(name): \(error.message)")
-            }
-            guard range.contains(parsed) else {
-                throw SandboxError(
-                    .invalidArgument,
-                    "\(name) must be \(GoDuration.format(range.lowerBound))…\(GoDuration.format(range.upperBound)), not \(Self.shown(text))"
-                )
-            }
-            return parsed
-        }
-        func seconds(_ name: String, in range: ClosedRange<Duration>) throws(SandboxError) -> Int? {
-            try duration(name, in: range).map { Int($0.components.seconds) }
-        }
-        func flag(_ name: String) throws(SandboxError) -> Bool? {
-            guard let text = try value(name) else { return nil }
-            switch text.lowercased() {
-            case "true", "1", "yes", "on": return true
-            case "false", "0", "no", "off": return false
-            default: throw SandboxError(.invalidArgument, "\(name) must be true or false, not \(Self.shown(text))")
-            }
-        }
-        func names(_ name: String, what: String) throws(SandboxError) -> Set<String>? {
-            guard let text = try value(name) else { return nil }
-            var result: Set<String> = []
-            for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-                let item = part.trimmingCharacters(in: .whitespaces)
-                guard !item.isEmpty, item.utf8.count <= 255,
-                    !item.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-                else {
-                    throw SandboxError(
-                        .invalidArgument, "\(name) must be comma-separated \(what) names, not \(Self.shown(text))")
-                }
-                result.insert(item)
-            }
-            return result
-        }
-
-        allowedBases = try names(Variable.bases, what: "domain")
-        if let networks = try names(Variable.networks, what: "libvirt network") {
+        let reader = EnvironmentReader(environment: environment)
+        allowedBases = try reader.names(Variable.bases, what: "domain")
+        if let networks = try reader.names(Variable.networks, what: "libvirt network") {
             allowedNetworks = networks
-            if let network = try value(Variable.network), !networks.contains(network) {
+            if let network = try reader.value(Variable.network), !networks.contains(network) {
                 throw SandboxError(
                     .invalidArgument, "\(Variable.network)=\(network) must be one of \(Variable.networks)")
             }
-        } else if let network = try value(Variable.network) {
+        } else if let network = try reader.value(Variable.network) {
             allowedNetworks = [network]
         }
-        if let memory = try integer(Variable.maxMemory, in: Bound.memoryMiB) { maxMemoryMiB = memory }
-        if let vcpus = try integer(Variable.maxVCPUs, in: Bound.vcpus) { maxVCPUs = vcpus }
-        if let ttl = try seconds(Variable.maxTTL, in: Bound.ttl) { maxTTLSeconds = ttl }
-        if let ttl = try seconds(Variable.defaultTTL, in: Bound.ttl) {
+        if let memory = try reader.integer(Variable.maxMemory, in: Bound.memoryMiB) { maxMemoryMiB = memory }
+        if let vcpus = try reader.integer(Variable.maxVCPUs, in: Bound.vcpus) { maxVCPUs = vcpus }
+        if let ttl = try reader.seconds(Variable.maxTTL, in: Bound.ttl) { maxTTLSeconds = ttl }
+        if let ttl = try reader.seconds(Variable.defaultTTL, in: Bound.ttl) {
             defaultTTLSeconds = ttl
         } else {
             defaultTTLSeconds = min(defaultTTLSeconds, maxTTLSeconds)
@@ -220,22 +161,17 @@ public struct ServerPolicy: Sendable, Hashable {
                 "\(Variable.defaultTTL) (\(defaultTTLSeconds) s) must not be longer than \(Variable.maxTTL) (\(maxTTLSeconds) s)"
             )
         }
-        if let count = try integer(Variable.maxSandboxes, in: Bound.count) { maxSandboxes = count }
-        if let count = try integer(Variable.maxSandboxesPerTenant, in: Bound.count) { maxSandboxesPerTenant = count }
-        if let count = try integer(Variable.maxConcurrentCreates, in: Bound.concurrentCreates) {
+        if let count = try reader.integer(Variable.maxSandboxes, in: Bound.count) { maxSandboxes = count }
+        if let count = try reader.integer(Variable.maxSandboxesPerTenant, in: Bound.count) { maxSandboxesPerTenant = count }
+        if let count = try reader.integer(Variable.maxConcurrentCreates, in: Bound.concurrentCreates) {
             maxConcurrentCreates = count
         }
-        if let bytes = try integer(Variable.maxBodyBytes, in: Bound.bodyBytes) { maxRequestBodyBytes = bytes }
-        if let wait = try duration(Variable.maxIPWait, in: Bound.ipWait) { maxIPWait = wait }
-        if let run = try seconds(Variable.maxRunTimeout, in: Bound.runTimeout) { maxRunTimeoutSeconds = run }
-        if let idle = try duration(Variable.idleTimeout, in: Bound.idleTimeout) { idleTimeout = idle }
-        if let allowed = try flag(Variable.allowFixedAddresses) { allowFixedAddresses = allowed }
-        if let allowed = try flag(Variable.allowDHCPReservations) { allowDHCPReservations = allowed }
-        if let allowed = try flag(Variable.allowCustomMACs) { allowCustomMACs = allowed }
-    }
-
-    /// A value for an error message: at most 64 characters.
-    static func shown(_ text: String) -> String {
-        "'" + (text.count > 64 ? String(text.prefix(64)) + "…" : text) + "'"
+        if let bytes = try reader.integer(Variable.maxBodyBytes, in: Bound.bodyBytes) { maxRequestBodyBytes = bytes }
+        if let wait = try reader.duration(Variable.maxIPWait, in: Bound.ipWait) { maxIPWait = wait }
+        if let run = try reader.seconds(Variable.maxRunTimeout, in: Bound.runTimeout) { maxRunTimeoutSeconds = run }
+        if let idle = try reader.duration(Variable.idleTimeout, in: Bound.idleTimeout) { idleTimeout = idle }
+        if let allowed = try reader.flag(Variable.allowFixedAddresses) { allowFixedAddresses = allowed }
+        if let allowed = try reader.flag(Variable.allowDHCPReservations) { allowDHCPReservations = allowed }
+        if let allowed = try reader.flag(Variable.allowCustomMACs) { allowCustomMACs = allowed }
     }
 }

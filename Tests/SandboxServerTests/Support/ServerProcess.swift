@@ -28,7 +28,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts `executable` with `environment` (plus `PATH`, `HOME` and, unless `environment` sets
-    /// it, `SANDBOX_LISTEN` on the free port).
+    /// it, `SANDBOX_LISTEN` on the free port and `SANDBOX_ALLOW_MISSING_FILTER=true`).
     init(executable: String, environment: [String: String], logFolder: String) throws {
         port = try Self.freeLoopbackPort()
         stdoutPath = logFolder + "/sandbox-server-\(port).out"
@@ -36,6 +36,8 @@ final class ServerProcess: @unchecked Sendable {
         var variables = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME"].contains($0.key) }
         variables.merge(environment) { _, new in new }
         if variables["SANDBOX_LISTEN"] == nil { variables["SANDBOX_LISTEN"] = "127.0.0.1:\(port)" }
+        // The test driver and the E2E daemon define no network filters; tests of the refusal set it.
+        if variables["SANDBOX_ALLOW_MISSING_FILTER"] == nil { variables["SANDBOX_ALLOW_MISSING_FILTER"] = "true" }
         process.executableURL = URL(fileURLWithPath: executable)
         process.environment = variables
         process.standardInput = FileHandle.nullDevice
