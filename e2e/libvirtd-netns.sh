@@ -101,6 +101,9 @@ stdio_handler = "logd"
 CONF
     cat >"$S/etc/network.conf" <<CONF
 CONF
+    # The host's network filters (clean-traffic …, from libvirt-daemon-config-nwfilter), as a stock
+    # daemon loads them from /etc/libvirt/nwfilter; the private /etc/libvirt needs its own copy.
+    if [ -d /etc/libvirt/nwfilter ]; then cp -r /etc/libvirt/nwfilter "$S/etc/nwfilter"; fi
     # libvirt resolves the compiled-in libvirt-qemu user/group before it reads
     # qemu.conf; provide them via private copies of passwd/group.
     cp /etc/passwd "$S/etc/passwd.private"

@@ -69,13 +69,21 @@ struct TenantProcessTests {
         defer { server.stop() }
 
         // Health needs no key; everything else does, with one answer for no, malformed and unknown keys.
-        #expect(try await Self.send(server, as: nil, "GET", "/v1/health").status == 200)
+        // Without a key it tells only the status: a libvirt URI can name a user and a host.
+        for path in ["/v1/health", "/v1/health/", "//v1/health"] {
+            let health = try await Self.send(server, as: nil, "GET", path)
+            #expect(health.status == 200, "\(path): \(health.text)")
+            #expect(health.object["libvirt_uri"] == nil, "\(path): \(health.text)")
+        }
+        let keyedHealth = try await Self.send(server, as: "bob", "GET", "/v1/health")
+        #expect(keyedHealth.object["libvirt_uri"] as? String == host.uri, "\(keyedHealth.text)")
         let routes: [(String, String, String?)] = [
             ("GET", "/v1/sandboxes", nil), ("POST", "/v1/sandboxes", #"{"source_vm_name": "base"}"#),
             ("GET", "/v1/sandboxes/sbx-x", nil), ("DELETE", "/v1/sandboxes/sbx-x", nil),
             ("POST", "/v1/sandboxes/sbx-x/start", nil), ("GET", "/v1/sandboxes/sbx-x/ip", nil),
             ("POST", "/v1/sandboxes/sbx-x/run", #"{"command": "id"}"#), ("GET", "/v1/sandboxes/sbx-x/diagnose", nil),
-            ("GET", "/metrics", nil),
+            ("GET", "/metrics", nil), ("GET", "/metrics/", nil), ("GET", "//metrics", nil),
+            ("GET", "/v1/sandboxes/", nil), ("GET", "//v1//sandboxes", nil),
         ]
         let badAuthorizations: [String?] = [
             nil, "Bearer", "Bearer ", "Basic YWxpY2U6eA==", "Bearer wrong-key",
@@ -136,11 +144,13 @@ struct TenantProcessTests {
         #expect(shown.status == 200, "\(shown.text)")
         #expect(shown.object["tenant"] as? String == "alice", "\(shown.text)")
 
-        // /metrics is for admins.
-        let metricsAlice = try await Self.send(server, as: "alice", "GET", "/metrics")
-        #expect(metricsAlice.status == 403, "\(metricsAlice.text)")
-        #expect(metricsAlice.errorCode == "forbidden")
-        #expect(try await Self.send(server, as: "ops", "GET", "/metrics").status == 200)
+        // /metrics is for admins, however the path is spelt (the router matches all of these).
+        for path in ["/metrics", "/metrics/", "//metrics", "/metrics?format=text"] {
+            let metricsAlice = try await Self.send(server, as: "alice", "GET", path)
+            #expect(metricsAlice.status == 403, "\(path): \(metricsAlice.text)")
+            #expect(metricsAlice.errorCode == "forbidden")
+            #expect(try await Self.send(server, as: "ops", "GET", path).status == 200, "\(path)")
+        }
 
         // Every reply carries a request id; an error body names it too.
         let missing = try await Self.send(server, as: "alice", "GET", "/v1/sandboxes/sbx-none")

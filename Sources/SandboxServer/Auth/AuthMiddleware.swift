@@ -5,7 +5,10 @@ import Hummingbird
 ///
 /// With keys: `Authorization: Bearer KEY` must name a key of ``APIKeys``, else 401 (the same answer
 /// for a missing, malformed or unknown key). Without keys (the server then listens on loopback
-/// only) every request acts as ``Tenant/localOperator``. `/metrics` is for admins only (403).
+/// only) every request acts as ``Tenant/localOperator``. `/v1/health` (however its path is spelt:
+/// the router also matches `/v1/health/` and `//v1/health`) needs no key; a valid one still sets
+/// the tenant, which shows the health details. Routes decide what a tenant may do
+/// (`/metrics` is for admins only, checked by its route so that no spelling of the path gets past).
 ///
 /// It also refuses request bodies that are not JSON (415): a browser page can send `text/plain` or
 /// a form to a local port without asking first, but not `application/json`.
@@ -17,19 +20,17 @@ struct AuthMiddleware: RouterMiddleware {
         async throws -> Response
     {
         var context = context
-        let path = request.uri.path
-        if path == "/v1/health" { return try await next(request, context) }
-        let tenant: Tenant
+        let found: Tenant?
         if let keys {
-            guard let key = Self.bearerToken(request.headers[.authorization]), let found = keys.tenant(forKey: key)
-            else { throw APIError.unauthenticated() }
-            tenant = found
+            found = Self.bearerToken(request.headers[.authorization]).flatMap(keys.tenant(forKey:))
         } else {
-            tenant = .localOperator
+            found = .localOperator
         }
-        if path == "/metrics", !tenant.isAdmin {
-            throw APIError(status: .forbidden, code: .forbidden, message: "/metrics is for admin keys only")
+        if Self.normalized(request.uri.path) == "/v1/health" {
+            context.tenant = found
+            return try await next(request, context)
         }
+        guard let tenant = found else { throw APIError.unauthenticated() }
         if Self.hasBody(request), !Self.isJSON(request.headers[.contentType]) {
             throw APIError(
                 status: .unsupportedMediaType, code: .invalidArgument,
@@ -38,6 +39,11 @@ struct AuthMiddleware: RouterMiddleware {
         context.tenant = tenant
         context.logger[metadataKey: "tenant"] = .string(tenant.name)
         return try await next(request, context)
+    }
+
+    /// `path` as the router matches it: empty segments (`//`, a trailing `/`) dropped.
+    static func normalized(_ path: String) -> String {
+        "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
     }
 
     /// The token of `Bearer TOKEN` (scheme case-insensitive), or nil.

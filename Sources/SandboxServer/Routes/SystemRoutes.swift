@@ -8,10 +8,13 @@ struct SystemRoutes: Sendable {
     let metricsText: (@Sendable () -> String)?
 
     func register(on router: Router<SandboxRequestContext>) {
-        router.get("v1/health") { _, _ in try await health() }
+        router.get("v1/health") { _, context in try await health(detailed: context.tenant != nil) }
         if let metricsText {
-            router.get("metrics") { _, _ in
-                Response(
+            router.get("metrics") { _, context in
+                guard try context.requireTenant().isAdmin else {
+                    throw APIError(status: .forbidden, code: .forbidden, message: "/metrics is for admin keys only")
+                }
+                return Response(
                     status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                     body: .init(byteBuffer: ByteBuffer(string: metricsText())))
             }
@@ -19,14 +22,16 @@ struct SystemRoutes: Sendable {
     }
 
     /// 200 `{"status": "ok"}` when a libvirt call succeeds, else 503 `{"status": "unavailable"}`.
-    func health() async throws -> Response {
+    /// `detailed` (an authenticated caller) adds the libvirt URI and libvirt's error: a URI may name
+    /// a user and a host, which a caller without a key need not learn.
+    func health(detailed: Bool) async throws -> Response {
         let domains = await manager.domains
-        let uri = (domains as? LibvirtConnection)?.uri
+        let uri = detailed ? (domains as? LibvirtConnection)?.uri : nil
         do throws(SandboxError) {
             _ = try await domains.listDomains()
         } catch {
             return try JSONResponse.make(
-                HealthResponse(status: "unavailable", libvirtURI: uri, message: error.message),
+                HealthResponse(status: "unavailable", libvirtURI: uri, message: detailed ? error.message : nil),
                 status: .serviceUnavailable)
         }
         return try JSONResponse.make(HealthResponse(status: "ok", libvirtURI: uri, message: nil))
