@@ -23,9 +23,11 @@ public enum SandboxServerApp {
     ///   - keys: the API keys; nil lets every request act as ``Tenant/localOperator`` (for a server
     ///     that listens on loopback only).
     ///   - policy: what a request may ask for; the defaults are safe (see ``ServerPolicy``).
+    ///   - history: where `…/run` records commands; nil keeps them in memory.
     public static func router(
         manager: SandboxManager, network: String? = nil, metrics: ServerMetrics = ServerMetrics(),
-        metricsText: (@Sendable () -> String)? = nil, keys: APIKeys? = nil, policy: ServerPolicy = ServerPolicy()
+        metricsText: (@Sendable () -> String)? = nil, keys: APIKeys? = nil, policy: ServerPolicy = ServerPolicy(),
+        history: CommandHistory? = nil
     ) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
@@ -33,9 +35,11 @@ public enum SandboxServerApp {
         router.add(middleware: BodyLimitMiddleware<Context>(maxBytes: policy.maxRequestBodyBytes))
         router.add(middleware: AuthMiddleware(keys: keys))
         SystemRoutes(manager: manager, metricsText: metricsText).register(on: router)
+        DocsRoutes().register(on: router)
+        VMRoutes(manager: manager, policy: policy).register(on: router)
         SandboxRoutes(
             manager: manager, network: network, metrics: metrics, policy: policy,
-            gate: CreateGate(limit: policy.maxConcurrentCreates)
+            gate: CreateGate(limit: policy.maxConcurrentCreates), history: history ?? .inMemory()
         ).register(on: router)
         return router
     }
@@ -47,20 +51,21 @@ public enum SandboxServerApp {
         manager: SandboxManager, host: String = "127.0.0.1", port: Int = 8080, network: String? = nil,
         janitorInterval: Duration? = ServerConfiguration.defaultJanitorInterval, diskCapBytes: UInt64? = nil,
         metrics: ServerMetrics = ServerMetrics(), metricsText: (@Sendable () -> String)? = nil,
-        keys: APIKeys? = nil, policy: ServerPolicy = ServerPolicy(),
+        keys: APIKeys? = nil, policy: ServerPolicy = ServerPolicy(), history: CommandHistory? = nil,
         logger: Logger = Logger(label: "sandbox-server", factory: { _ in SwiftLogNoOpLogHandler() })
     ) -> some ApplicationProtocol {
+        let history = history ?? .inMemory()
         var services: [any Service] = []
         if let janitorInterval {
             services.append(
                 TTLJanitor(
                     manager: manager, interval: janitorInterval, metrics: metrics, logger: logger,
-                    diskCapBytes: diskCapBytes))
+                    diskCapBytes: diskCapBytes, history: history))
         }
         return Application(
             router: router(
                 manager: manager, network: network, metrics: metrics, metricsText: metricsText, keys: keys,
-                policy: policy),
+                policy: policy, history: history),
             server: .http1(configuration: .init(idleTimeout: .milliseconds(milliseconds(policy.idleTimeout)))),
             configuration: .init(address: .hostname(host, port: port), serverName: "sandbox-server"),
             services: services, logger: logger)

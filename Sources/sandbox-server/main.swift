@@ -1,7 +1,7 @@
 // sandbox-server: the sandbox HTTP service (see README.md beside this file).
 //
 // Reads its configuration from the environment (LIBVIRT_URI, SANDBOX_LISTEN, SANDBOX_JOBS_DIR,
-// SANDBOX_NETWORK, SANDBOX_OWNER, SANDBOX_JANITOR_INTERVAL, SANDBOX_API_KEYS_FILE,
+// SANDBOX_STATE_DIR, SANDBOX_NETWORK, SANDBOX_OWNER, SANDBOX_JANITOR_INTERVAL, SANDBOX_API_KEYS_FILE,
 // IP_DISCOVERY_TIMEOUT, LOG_LEVEL, the policy's SANDBOX_BASES, SANDBOX_NETWORKS, SANDBOX_MAX_… and
 // SANDBOX_ALLOW_…, and the isolation's SANDBOX_NETWORK_FILTER, SANDBOX_ISOLATE, SANDBOX_CPU_…,
 // SANDBOX_DISK_…, SANDBOX_NET_KBPS: see README.md),
@@ -69,7 +69,7 @@ do {
     }
     filter = resolved.policy
     if let warning = resolved.warning { logger.warning("\(warning)") }
-} catch where error.code == .invalidArgument {
+} catch  where error.code == .invalidArgument {
     await connection.close()
     fail(error.message, exitCode: 2)
 } catch {
@@ -80,11 +80,20 @@ let manager = SandboxManager(
     domains: connection, configuration: configuration.managerConfiguration(filter: filter), logger: logger,
     metrics: SandboxMetrics(factory: metricsFactory))
 
+let history: CommandHistory
+do {
+    history = try CommandHistory(folder: configuration.stateDirectory)
+} catch {
+    await connection.close()
+    fail(error.message, exitCode: 1)
+}
+
 let app = SandboxServerApp.application(
     manager: manager, host: configuration.host, port: configuration.port, network: configuration.network,
     janitorInterval: configuration.janitorInterval, diskCapBytes: configuration.isolation.maxDiskBytes,
     metrics: ServerMetrics(factory: metricsFactory),
-    metricsText: { registry.emitToString() }, keys: keys, policy: configuration.policy, logger: logger)
+    metricsText: { registry.emitToString() }, keys: keys, policy: configuration.policy, history: history,
+    logger: logger)
 
 if let keys {
     logger.info("API keys loaded", metadata: ["tenants": "\(keys.tenants.count)"])

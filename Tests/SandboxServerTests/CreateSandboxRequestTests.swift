@@ -12,15 +12,20 @@ import Testing
     }
 
     @Test func emulatedKernelTuningIsOnUnlessTurnedOff() throws {
-        #expect(try request(#"{"source_vm_name": "base"}"#).tuneEmulatedKernel)
-        #expect(try request(#"{"source_vm_name": "base", "tune_emulated_kernel": true}"#).tuneEmulatedKernel)
-        #expect(!(try request(#"{"source_vm_name": "base", "tune_emulated_kernel": false}"#).tuneEmulatedKernel))
+        #expect(try request(#"{"agent_id": "t", "source_vm_name": "base"}"#).tuneEmulatedKernel)
+        #expect(
+            try request(#"{"agent_id": "t", "source_vm_name": "base", "tune_emulated_kernel": true}"#)
+                .tuneEmulatedKernel)
+        #expect(
+            !(try request(#"{"agent_id": "t", "source_vm_name": "base", "tune_emulated_kernel": false}"#)
+                .tuneEmulatedKernel))
     }
 
     @Test func aNonBooleanIsRefused() {
         #expect(throws: DecodingError.self) {
             try JSONDecoder().decode(
-                CreateSandboxRequest.self, from: Data(#"{"source_vm_name": "b", "tune_emulated_kernel": "no"}"#.utf8))
+                CreateSandboxRequest.self,
+                from: Data(#"{"agent_id": "t", "source_vm_name": "b", "tune_emulated_kernel": "no"}"#.utf8))
         }
     }
 }

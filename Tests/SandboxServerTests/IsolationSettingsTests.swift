@@ -18,14 +18,16 @@ import Testing
 
     @Test func everyVariable() throws {
         let settings = try IsolationSettings(environment: [
-            "SANDBOX_NETWORK_FILTER": "no-ip-spoofing", "SANDBOX_ALLOW_MISSING_FILTER": "yes", "SANDBOX_ISOLATE": "false",
+            "SANDBOX_NETWORK_FILTER": "no-ip-spoofing", "SANDBOX_ALLOW_MISSING_FILTER": "yes",
+            "SANDBOX_ISOLATE": "false",
             "SANDBOX_CPU_SHARES": "512", "SANDBOX_CPU_QUOTA_PERCENT": "50", "SANDBOX_DISK_BYTES_PER_SEC": "10485760",
             "SANDBOX_DISK_IOPS": "500", "SANDBOX_NET_KBPS": "2048", "SANDBOX_MAX_DISK_MB": "4096",
         ])
         #expect(settings.filter == .named("no-ip-spoofing"))
         #expect(settings.allowMissingFilter)
         #expect(!settings.isolateSandboxes)
-        #expect(settings.resourceLimits.cpu == .init(shares: 512, periodMicroseconds: 100_000, quotaMicroseconds: 50_000))
+        #expect(
+            settings.resourceLimits.cpu == .init(shares: 512, periodMicroseconds: 100_000, quotaMicroseconds: 50_000))
         #expect(settings.resourceLimits.diskIO == .init(totalBytesPerSecond: 10 << 20, totalIOPerSecond: 500))
         #expect(settings.resourceLimits.networkBandwidth?.inbound?.averageKiBPerSecond == 2048)
         #expect(settings.resourceLimits.networkBandwidth?.outbound?.averageKiBPerSecond == 2048)
@@ -104,7 +106,9 @@ import Testing
             #expect(!xml.contains("<filterref"), "\(xml)")
             try await manager.destroy(sandbox.name)
 
-            let open = try ServerConfiguration(environment: ["SANDBOX_JOBS_DIR": host.jobsRoot, "SANDBOX_ISOLATE": "no"])
+            let open = try ServerConfiguration(environment: [
+                "SANDBOX_JOBS_DIR": host.jobsRoot, "SANDBOX_ISOLATE": "no",
+            ])
             #expect(!open.managerConfiguration(filter: .none).isolateSandboxes)
             #expect(open.managerConfiguration(filter: .named("clean-traffic")).networkFilter == .named("clean-traffic"))
         }

@@ -10,21 +10,25 @@ import Testing
         try await ServerTestHost.with { host in
             try await host.application(janitorInterval: .milliseconds(100)).test(.router) { client in
                 let short = try await client.send(
-                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)", "ttl_seconds": 1}"#
-                ).decode(SandboxResource.self)
+                    .post, "/v1/sandboxes",
+                    json: #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)", "ttl_seconds": 1}"#
+                ).sandbox()
                 let long = try await client.send(
-                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)", "ttl_seconds": 3600}"#
-                ).decode(SandboxResource.self)
+                    .post, "/v1/sandboxes",
+                    json:
+                        #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)", "ttl_seconds": 3600}"#
+                ).sandbox()
                 let forever = try await client.send(
-                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)"}"#
-                ).decode(SandboxResource.self)
+                    .post, "/v1/sandboxes",
+                    json: #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)"}"#
+                ).sandbox()
 
                 let gone = try await eventually {
                     try await client.send(.get, "/v1/sandboxes/\(short.id)").status == .notFound
                 }
                 #expect(gone)
-                #expect(!host.jobsLeft().contains(short.name))
-                #expect(try await host.connection.domain(named: short.name) == nil)
+                #expect(!host.jobsLeft().contains(short.sandboxName))
+                #expect(try await host.connection.domain(named: short.sandboxName) == nil)
                 #expect(try await client.send(.get, "/v1/sandboxes/\(long.id)").status == .ok)
                 #expect(try await client.send(.get, "/v1/sandboxes/\(forever.id)").status == .ok)
                 let metrics = try await client.send(.get, "/metrics").text

@@ -10,15 +10,15 @@ import Testing
         try await ServerTestHost.with { host in
             try await host.application(policy: .openNetworking).test(.router) { client in
                 let body = #"""
-                    {"source_vm_name": "\#(host.base)", "seed_format": "configdrive", "reset_machine_id": true,
+                    {"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)", "seed_format": "configdrive", "reset_machine_id": true,
                      "nics": [{"ipv4": "192.168.122.42/24", "gateway4": "192.168.122.1", "ipv6": "slaac",
                                "nameservers": ["192.168.122.1"], "search": ["sandbox.internal"]},
                               {"network": "default", "mac": "52:54:00:ab:cd:42"}]}
                     """#
                 let created = try await client.send(.post, "/v1/sandboxes", json: body)
                 #expect(created.status == .created, "\(created.text)")
-                let sandbox = try created.decode(SandboxResource.self)
-                let xml = try await host.connection.domainXML(named: sandbox.name, inactive: true)
+                let sandbox = try created.sandbox()
+                let xml = try await host.connection.domainXML(named: sandbox.sandboxName, inactive: true)
                 #expect(xml.components(separatedBy: "<interface type='network'>").count == 3, "\(xml)")
                 #expect(xml.contains("52:54:00:ab:cd:42"))
                 let folder = try #require(host.jobsLeft().first.map { host.jobsRoot + "/" + $0 })
@@ -27,7 +27,7 @@ import Testing
                 #expect(network.contains("ipv6_slaac"))
                 let userData = try String(contentsOfFile: folder + "/user_data", encoding: .utf8)
                 #expect(userData.contains("sandboxcore-machine-id"))
-                #expect(try await client.send(.delete, "/v1/sandboxes/\(sandbox.name)").status == .noContent)
+                #expect(try await client.send(.delete, "/v1/sandboxes/\(sandbox.sandboxName)").status == .ok)
                 #expect(host.jobsLeft().isEmpty)
             }
         }
@@ -46,7 +46,8 @@ import Testing
         try await ServerTestHost.with { host in
             try await host.application(policy: .openNetworking).test(.router) { client in
                 let response = try await client.send(
-                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)", \#(fragment)}"#)
+                    .post, "/v1/sandboxes",
+                    json: #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)", \#(fragment)}"#)
                 #expect(response.status == .badRequest, "\(fragment): \(response.text)")
                 #expect(host.jobsLeft().isEmpty)
             }

@@ -24,13 +24,34 @@ struct PolicyProcessTests {
         try #require(serving, "sandbox-server did not start: \(server.stderr)")
 
         let cases: [(json: String, status: Int, code: String)] = [
-            (#"{"source_vm_name": "base", "ttl_seconds": \#(Int64.max)}"#, 400, "invalid_argument"),
-            (#"{"source_vm_name": "base", "ttl_seconds": 7201}"#, 400, "policy_violation"),
-            (#"{"source_vm_name": "base", "memory_mb": 4194304, "cpu": 1024}"#, 400, "policy_violation"),
-            (#"{"source_vm_name": "base", "nics": [{"reserve_ipv4": "192.168.122.1"}]}"#, 400, "invalid_argument"),
-            (#"{"source_vm_name": "base", "nics": [{"mac": "52:54:00:00:00:01"}]}"#, 400, "policy_violation"),
-            (#"{"source_vm_name": "base", "nics": [{"network": "default"}]}"#, 403, "policy_violation"),
-            (#"{"source_vm_name": "base", "agent_id": "\#(String(repeating: "x", count: 3000))"}"#, 413, "too_large"),
+            (
+                #"{"agent_id": "t", "auto_start": true, "source_vm_name": "base", "ttl_seconds": \#(Int64.max)}"#, 400,
+                "invalid_argument"
+            ),
+            (
+                #"{"agent_id": "t", "auto_start": true, "source_vm_name": "base", "ttl_seconds": 7201}"#, 400,
+                "policy_violation"
+            ),
+            (
+                #"{"agent_id": "t", "auto_start": true, "source_vm_name": "base", "memory_mb": 4194304, "cpu": 1024}"#,
+                400, "policy_violation"
+            ),
+            (
+                #"{"agent_id": "t", "auto_start": true, "source_vm_name": "base", "nics": [{"reserve_ipv4": "192.168.122.1"}]}"#,
+                400, "invalid_argument"
+            ),
+            (
+                #"{"agent_id": "t", "auto_start": true, "source_vm_name": "base", "nics": [{"mac": "52:54:00:00:00:01"}]}"#,
+                400, "policy_violation"
+            ),
+            (
+                #"{"agent_id": "t", "auto_start": true, "source_vm_name": "base", "nics": [{"network": "default"}]}"#,
+                403, "policy_violation"
+            ),
+            (
+                #"{"auto_start": true, "source_vm_name": "base", "agent_id": "\#(String(repeating: "x", count: 3000))"}"#,
+                413, "too_large"
+            ),
         ]
         for (json, status, code) in cases {
             let reply = try await server.send("POST", "/v1/sandboxes", json: json)
@@ -42,7 +63,8 @@ struct PolicyProcessTests {
 
         // The longest TTL is made, lists, and survives a janitor sweep.
         let made = try await server.send(
-            "POST", "/v1/sandboxes", json: #"{"source_vm_name": "base", "ttl_seconds": 7200, "auto_start": false}"#)
+            "POST", "/v1/sandboxes",
+            json: #"{"agent_id": "t", "source_vm_name": "base", "ttl_seconds": 7200, "auto_start": false}"#)
         #expect(made.status == 201, "\(made.text)")
         try await Task.sleep(for: .milliseconds(1500))
         let list = try await server.send("GET", "/v1/sandboxes")

@@ -27,7 +27,7 @@ import Testing
     ) async throws -> SandboxResource {
         let response = try await client.send(.post, "/v1/sandboxes", json: json)
         #expect(response.status == .created, "\(json): \(response.text)", sourceLocation: sourceLocation)
-        return try response.decode(SandboxResource.self)
+        return try response.sandbox()
     }
 
     @Test func memoryAndCPUsAtBelowAndAboveTheirBounds() async throws {
@@ -35,17 +35,26 @@ import Testing
             let policy = ServerPolicy(maxMemoryMiB: 512, maxVCPUs: 2)
             try await host.application(policy: policy).test(.router) { client in
                 let base = host.base
-                _ = try await Self.created(client, #"{"source_vm_name": "\#(base)", "memory_mb": 511, "cpu": 1}"#)
-                _ = try await Self.created(client, #"{"source_vm_name": "\#(base)", "memory_mb": 512, "cpu": 2}"#)
+                _ = try await Self.created(
+                    client,
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(base)", "memory_mb": 511, "cpu": 1}"#)
+                _ = try await Self.created(
+                    client,
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(base)", "memory_mb": 512, "cpu": 2}"#)
                 try await Self.refused(
-                    client, host, #"{"source_vm_name": "\#(base)", "memory_mb": 513}"#, status: .badRequest,
+                    client, host,
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(base)", "memory_mb": 513}"#,
+                    status: .badRequest,
                     code: "policy_violation")
                 try await Self.refused(
-                    client, host, #"{"source_vm_name": "\#(base)", "cpu": 3}"#, status: .badRequest,
+                    client, host, #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(base)", "cpu": 3}"#,
+                    status: .badRequest,
                     code: "policy_violation")
                 // Beyond what SandboxCore accepts at all: invalid, not a matter of policy.
                 try await Self.refused(
-                    client, host, #"{"source_vm_name": "\#(base)", "memory_mb": 4294967296}"#, status: .badRequest,
+                    client, host,
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(base)", "memory_mb": 4294967296}"#,
+                    status: .badRequest,
                     code: "invalid_argument")
             }
         }
@@ -56,10 +65,14 @@ import Testing
         try await ServerTestHost.with { host in
             try await host.application().test(.router) { client in
                 try await Self.refused(
-                    client, host, #"{"source_vm_name": "\#(host.base)", "memory_mb": 8193}"#, status: .badRequest,
+                    client, host,
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)", "memory_mb": 8193}"#,
+                    status: .badRequest,
                     code: "policy_violation")
                 try await Self.refused(
-                    client, host, #"{"source_vm_name": "\#(host.base)", "cpu": 9}"#, status: .badRequest,
+                    client, host,
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)", "cpu": 9}"#,
+                    status: .badRequest,
                     code: "policy_violation")
             }
         }
@@ -72,9 +85,13 @@ import Testing
             try await host.application(policy: ServerPolicy(maxMemoryMiB: 256, maxVCPUs: 1)).test(.router) {
                 client in
                 try await Self.refused(
-                    client, host, #"{"source_vm_name": "\#(host.base)"}"#, status: .badRequest,
+                    client, host, #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)"}"#,
+                    status: .badRequest,
                     code: "policy_violation")
-                _ = try await Self.created(client, #"{"source_vm_name": "\#(host.base)", "memory_mb": 256, "cpu": 1}"#)
+                _ = try await Self.created(
+                    client,
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)", "memory_mb": 256, "cpu": 1}"#
+                )
             }
         }
     }
@@ -83,18 +100,23 @@ import Testing
         try await ServerTestHost.with { host in
             try await host.application().test(.router) { client in
                 let base = host.base
-                let defaulted = try await Self.created(client, #"{"source_vm_name": "\#(base)", "auto_start": false}"#)
+                let defaulted = try await Self.created(
+                    client, #"{"agent_id": "t", "source_vm_name": "\#(base)", "auto_start": false}"#)
                 #expect(defaulted.ttlSeconds == 3600)
                 #expect(defaulted.expiresAt != nil)
                 let longest = try await Self.created(
-                    client, #"{"source_vm_name": "\#(base)", "auto_start": false, "ttl_seconds": 86400}"#)
+                    client,
+                    #"{"agent_id": "t", "source_vm_name": "\#(base)", "auto_start": false, "ttl_seconds": 86400}"#)
                 #expect(longest.ttlSeconds == 86400)
                 try await Self.refused(
-                    client, host, #"{"source_vm_name": "\#(base)", "ttl_seconds": 86401}"#, status: .badRequest,
+                    client, host,
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(base)", "ttl_seconds": 86401}"#,
+                    status: .badRequest,
                     code: "policy_violation")
                 for huge in [String(Int64.max), String(SandboxMetadata.maxTTLSeconds + 1)] {
                     try await Self.refused(
-                        client, host, #"{"source_vm_name": "\#(base)", "ttl_seconds": \#(huge)}"#,
+                        client, host,
+                        #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(base)", "ttl_seconds": \#(huge)}"#,
                         status: .badRequest, code: "invalid_argument")
                 }
             }
@@ -104,11 +126,11 @@ import Testing
     @Test func theQuotaCountsEverySandbox() async throws {
         try await ServerTestHost.with { host in
             try await host.application(policy: ServerPolicy(maxSandboxes: 2)).test(.router) { client in
-                let body = #"{"source_vm_name": "\#(host.base)", "auto_start": false}"#
+                let body = #"{"agent_id": "t", "source_vm_name": "\#(host.base)", "auto_start": false}"#
                 let first = try await Self.created(client, body)
                 _ = try await Self.created(client, body)
                 try await Self.refused(client, host, body, status: .tooManyRequests, code: "quota_exceeded")
-                #expect(try await client.send(.delete, "/v1/sandboxes/\(first.id)").status == .noContent)
+                #expect(try await client.send(.delete, "/v1/sandboxes/\(first.id)").status == .ok)
                 _ = try await Self.created(client, body)
             }
         }
@@ -120,7 +142,7 @@ import Testing
         try await ServerTestHost.with { host in
             let policy = ServerPolicy(maxConcurrentCreates: 1)
             try await host.application(policy: policy).test(.router) { client in
-                let body = #"{"source_vm_name": "\#(host.base)", "auto_start": false}"#
+                let body = #"{"agent_id": "t", "source_vm_name": "\#(host.base)", "auto_start": false}"#
                 let responses = try await withThrowingTaskGroup(of: TestResponse.self) { group in
                     for _ in 0..<12 { group.addTask { try await client.send(.post, "/v1/sandboxes", json: body) } }
                     return try await group.reduce(into: []) { $0.append($1) }
@@ -144,24 +166,30 @@ import Testing
         try await ServerTestHost.with { host in
             try await host.application().test(.router) { client in
                 let sandbox = try await Self.created(
-                    client, #"{"source_vm_name": "\#(host.base)", "auto_start": false}"#)
-                #expect(sandbox.state == "shut_off")
+                    client, #"{"agent_id": "t", "source_vm_name": "\#(host.base)", "auto_start": false}"#)
+                #expect(sandbox.state == "CREATED")
                 try await Self.refused(
-                    client, host, #"{"source_vm_name": "\#(sandbox.name)"}"#, status: .forbidden,
+                    client, host,
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(sandbox.sandboxName)"}"#,
+                    status: .forbidden,
                     code: "policy_violation")
             }
             // Even when listed by name, a sandbox is no base; an unlisted base is refused.
             let policy = ServerPolicy(allowedBases: [host.base, "listed-sandbox"])
             try await host.application(policy: policy).test(.router) { client in
                 _ = try await Self.created(
-                    client, #"{"source_vm_name": "\#(host.base)", "name": "listed-sandbox", "auto_start": false}"#)
+                    client,
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)", "vm_name": "listed-sandbox"}"#
+                )
                 try await Self.refused(
-                    client, host, #"{"source_vm_name": "listed-sandbox"}"#, status: .forbidden, code: "policy_violation"
+                    client, host, #"{"agent_id": "t", "auto_start": true, "source_vm_name": "listed-sandbox"}"#,
+                    status: .forbidden, code: "policy_violation"
                 )
             }
             try await host.application(policy: ServerPolicy(allowedBases: ["another-base"])).test(.router) { client in
                 try await Self.refused(
-                    client, host, #"{"source_vm_name": "\#(host.base)"}"#, status: .forbidden, code: "policy_violation")
+                    client, host, #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)"}"#,
+                    status: .forbidden, code: "policy_violation")
             }
         }
     }
@@ -178,11 +206,15 @@ import Testing
                     (#"{"ipv6": "fd00::5/64"}"#, .badRequest),
                 ] {
                     try await Self.refused(
-                        client, host, #"{"source_vm_name": "\#(base)", "nics": [\#(nic)]}"#, status: status,
+                        client, host,
+                        #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(base)", "nics": [\#(nic)]}"#,
+                        status: status,
                         code: "policy_violation")
                 }
                 // A plain DHCP NIC needs no permission.
-                _ = try await Self.created(client, #"{"source_vm_name": "\#(base)", "nics": [{"ipv4": "dhcp"}]}"#)
+                _ = try await Self.created(
+                    client,
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(base)", "nics": [{"ipv4": "dhcp"}]}"#)
             }
         }
     }
@@ -196,15 +228,20 @@ import Testing
                     #"{"ipv4": "192.168.122.255/24"}"#, #"{"reserve_ipv4": "192.168.122.0"}"#,
                 ] {
                     try await Self.refused(
-                        client, host, #"{"source_vm_name": "\#(base)", "nics": [\#(nic)]}"#, status: .badRequest,
+                        client, host,
+                        #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(base)", "nics": [\#(nic)]}"#,
+                        status: .badRequest,
                         code: "invalid_argument")
                 }
                 let holder = try await Self.created(
-                    client, #"{"source_vm_name": "\#(base)", "nics": [{"reserve_ipv4": "192.168.122.160"}]}"#)
+                    client,
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(base)", "nics": [{"reserve_ipv4": "192.168.122.160"}]}"#
+                )
                 try await Self.refused(
-                    client, host, #"{"source_vm_name": "\#(base)", "nics": [{"ipv4": "192.168.122.160/24"}]}"#,
+                    client, host,
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(base)", "nics": [{"ipv4": "192.168.122.160/24"}]}"#,
                     status: .conflict, code: "name_taken")
-                #expect(try await client.send(.delete, "/v1/sandboxes/\(holder.id)").status == .noContent)
+                #expect(try await client.send(.delete, "/v1/sandboxes/\(holder.id)").status == .ok)
             }
         }
     }
@@ -214,7 +251,8 @@ import Testing
             try await host.application(policy: ServerPolicy(maxRequestBodyBytes: 1024)).test(.router) { client in
                 let padding = String(repeating: "x", count: 1100)
                 try await Self.refused(
-                    client, host, #"{"source_vm_name": "\#(host.base)", "agent_id": "\#(padding)"}"#,
+                    client, host,
+                    #"{"auto_start": true, "source_vm_name": "\#(host.base)", "agent_id": "\#(padding)"}"#,
                     status: .contentTooLarge, code: "too_large")
                 // At the limit the body is read (and judged on its content).
                 let body = #"{"source_vm_name": "\#(host.base)", "auto_start": false, "agent_id": ""#
@@ -230,7 +268,8 @@ import Testing
         try await ServerTestHost.with { host in
             let policy = ServerPolicy(maxIPWait: .seconds(10), maxRunTimeoutSeconds: 30)
             try await host.application(policy: policy).test(.router) { client in
-                let sandbox = try await Self.created(client, #"{"source_vm_name": "\#(host.base)"}"#)
+                let sandbox = try await Self.created(
+                    client, #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)"}"#)
                 let over = try await client.send(.get, "/v1/sandboxes/\(sandbox.id)/ip?wait=true&timeout=11s")
                 #expect(over.status == .badRequest, "\(over.text)")
                 #expect(over.apiError?.code == "policy_violation")
@@ -269,7 +308,7 @@ import Testing
                 let listed = try await client.send(.get, "/v1/sandboxes")
                 #expect(listed.status == .ok, "\(listed.text)")
                 let sandboxes = try listed.decode(SandboxList.self).sandboxes
-                #expect(sandboxes.map(\.name) == [name])
+                #expect(sandboxes.map(\.sandboxName) == [name])
                 #expect(sandboxes.first?.expiresAt == "9999-12-31T23:59:59Z")
             }
             let janitor = TTLJanitor(manager: host.manager(), interval: .seconds(1))

@@ -23,12 +23,13 @@ import Testing
             let agent = ScriptedAgentDomains(host.connection, silentCalls: 3)
             try await Self.application(host, agent: agent).test(.router) { client in
                 let created = try await client.send(
-                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)"}"#
-                ).decode(SandboxResource.self)
+                    .post, "/v1/sandboxes",
+                    json: #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)"}"#
+                ).sandbox()
                 let response = try await client.send(
                     .post, "/v1/sandboxes/\(created.id)/run", json: #"{"command": "uname", "timeout_sec": 600}"#)
                 #expect(response.status == .ok, "\(response.text)")
-                #expect(try response.decode(RunCommandResponse.self).stdout == "Linux\n")
+                #expect(try response.decode(RunCommandResponse.self).command.stdout == "Linux\n")
                 #expect(agent.executed == ["guest-ping", "guest-exec", "guest-exec-status"])
             }
         }
@@ -39,8 +40,9 @@ import Testing
             let agent = ScriptedAgentDomains(host.connection, silentCalls: .max)
             try await Self.application(host, agent: agent).test(.router) { client in
                 let created = try await client.send(
-                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)"}"#
-                ).decode(SandboxResource.self)
+                    .post, "/v1/sandboxes",
+                    json: #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)"}"#
+                ).sandbox()
                 let response = try await client.send(
                     .post, "/v1/sandboxes/\(created.id)/run", json: #"{"command": "uname", "timeout_sec": 1}"#)
                 #expect(response.status == .gatewayTimeout, "\(response.text)")
@@ -56,12 +58,13 @@ import Testing
         try await ServerTestHost.with { host in
             try await host.application().test(.router) { client in
                 let created = try await client.send(
-                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)"}"#
-                ).decode(SandboxResource.self)
+                    .post, "/v1/sandboxes",
+                    json: #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)"}"#
+                ).sandbox()
                 #expect(created.readiness == nil)
                 let shown = try await client.send(.get, "/v1/sandboxes/\(created.id)")
                 #expect(shown.status == .ok)
-                let readiness = try #require(try shown.decode(SandboxResource.self).readiness)
+                let readiness = try #require(try shown.sandbox().readiness)
                 #expect(readiness.stage == "booting")
                 #expect(readiness.agent == false)
                 #expect(readiness.cloudInit == nil)
@@ -70,10 +73,10 @@ import Testing
                 let list = try await client.send(.get, "/v1/sandboxes")
                 #expect(!list.text.contains("readiness"), "\(list.text)")
 
-                try await host.connection.destroy(named: created.name)
-                let stopped = try await client.send(.get, "/v1/sandboxes/\(created.id)").decode(SandboxResource.self)
+                try await host.connection.destroy(named: created.sandboxName)
+                let stopped = try await client.send(.get, "/v1/sandboxes/\(created.id)").sandbox()
                 #expect(stopped.readiness?.stage == "not-running")
-                #expect(stopped.ip == nil)
+                #expect(stopped.ipAddress == nil)
             }
         }
     }

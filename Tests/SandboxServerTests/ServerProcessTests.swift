@@ -18,11 +18,12 @@ struct ServerProcessTests {
     /// `default` network with a DHCP range — and the jobs folder the server gets.
     struct Host {
         let folder: String
-        let base = "base"
+        let base: String
         var uri: String { "test://" + folder + "/node.xml" }
         var jobs: String { folder + "/jobs" }
 
-        init() throws {
+        init(base: String = "base") throws {
+            self.base = base
             folder = FileManager.default.temporaryDirectory.path + "/sandbox-server-process-" + UUID().uuidString
             try FileManager.default.createDirectory(atPath: folder + "/jobs", withIntermediateDirectories: true)
             let disk = folder + "/base.img"
@@ -110,50 +111,59 @@ struct ServerProcessTests {
                 server, "POST", "/v1/sandboxes",
                 json: #"{"source_vm_name": "base", "agent_id": "test", "auto_start": true}"#)
             #expect(created.status == 201, "\(created.text)")
-            let id = try #require(created.object["id"] as? String, "\(created.text)")
-            #expect(created.object["state"] as? String == "running")
-            #expect(created.object["agent_id"] as? String == "test")
-            #expect(created.object["source_vm_name"] as? String == "base")
+            let id = try #require(created.sandbox["id"] as? String, "\(created.text)")
+            let name = try #require(created.sandbox["sandbox_name"] as? String, "\(created.text)")
+            #expect(id == "SBX-" + name)
+            #expect(created.sandbox["state"] as? String == "RUNNING")
+            #expect(created.sandbox["agent_id"] as? String == "test")
+            #expect(created.sandbox["base_image"] as? String == "base")
             let waited = try await Self.send(
-                server, "POST", "/v1/sandboxes", json: #"{"source_vm_name": "base", "wait_for_ip": true}"#)
+                server, "POST", "/v1/sandboxes",
+                json: #"{"agent_id": "t", "source_vm_name": "base", "auto_start": true, "wait_for_ip": true}"#)
             #expect(waited.status == 201, "\(waited.text)")
-            let waitedID = try #require(waited.object["id"] as? String)
-            let waitedIP = try #require(waited.object["ip"] as? String, "\(waited.text)")
-            #expect(Set(host.jobsLeft) == [id, waitedID])
+            let waitedID = try #require(waited.sandbox["id"] as? String)
+            let waitedName = try #require(waited.sandbox["sandbox_name"] as? String)
+            let waitedIP = try #require(waited.object["ip_address"] as? String, "\(waited.text)")
+            #expect(waited.sandbox["ip_address"] as? String == waitedIP)
+            #expect(Set(host.jobsLeft) == [name, waitedName])
 
             let shown = try await Self.send(server, "GET", "/v1/sandboxes/\(id)")
             #expect(shown.status == 200, "\(shown.text)")
-            #expect(shown.object["name"] as? String == id)
-            #expect(shown.object["state"] as? String == "running")
-            let uuid = try #require(shown.object["uuid"] as? String)
-            #expect(try await Self.send(server, "GET", "/v1/sandboxes/\(uuid)").object["name"] as? String == id)
+            #expect(shown.sandbox["sandbox_name"] as? String == name)
+            #expect(shown.sandbox["state"] as? String == "RUNNING")
+            let uuid = try #require(shown.sandbox["uuid"] as? String)
+            #expect(try await Self.send(server, "GET", "/v1/sandboxes/\(uuid)").sandbox["id"] as? String == id)
 
             let list = try await Self.send(server, "GET", "/v1/sandboxes")
             #expect(list.status == 200)
-            let names = (list.object["sandboxes"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-            #expect(Set(names) == [id, waitedID], "\(list.text)")
+            let ids = (list.object["sandboxes"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            #expect(Set(ids) == [id, waitedID], "\(list.text)")
+            #expect(list.object["total"] as? Int == 2, "\(list.text)")
 
-            let ip = try await Self.send(server, "GET", "/v1/sandboxes/\(waitedID)/ip?wait=true&timeout=30s")
+            let ip = try await Self.send(server, "GET", "/v1/sandboxes/\(waitedID)/ip?timeout=30s")
             #expect(ip.status == 200, "\(ip.text)")
-            #expect(ip.object["ip"] as? String == waitedIP)
+            #expect(ip.object["ip_address"] as? String == waitedIP)
             #expect(ip.object["source"] is String)
-            let ipNow = try await Self.send(server, "GET", "/v1/sandboxes/\(id)/ip")
+            let ipNow = try await Self.send(server, "GET", "/v1/sandboxes/\(id)/ip?wait=false")
             #expect(ipNow.status == 200, "\(ipNow.text)")
 
             // No guest agent on the test driver: a JSON error, not a crash.
             let run = try await Self.send(
                 server, "POST", "/v1/sandboxes/\(id)/run", json: #"{"command": "uname -a", "timeout_sec": 3}"#)
-            #expect([503, 504].contains(run.status), "\(run.text)")
+            #expect([409, 504].contains(run.status), "\(run.text)")
             #expect(["agent_unavailable", "timeout"].contains(run.errorCode ?? ""), "\(run.text)")
+            #expect(run.object["code"] as? Int == run.status, "\(run.text)")
+            #expect(run.object["error"] is String, "\(run.text)")
 
             let diagnosis = try await Self.send(server, "GET", "/v1/sandboxes/\(waitedID)/diagnose")
             #expect(diagnosis.status == 200, "\(diagnosis.text)")
-            #expect(diagnosis.object["domain"] as? String == waitedID)
+            #expect(diagnosis.object["domain"] as? String == waitedName)
 
-            for name in [id, waitedID] {
-                let deleted = try await Self.send(server, "DELETE", "/v1/sandboxes/\(name)")
-                #expect(deleted.status == 204, "\(deleted.text)")
-                #expect(try await Self.send(server, "GET", "/v1/sandboxes/\(name)").status == 404)
+            for sandbox in [id, waitedID] {
+                let deleted = try await Self.send(server, "DELETE", "/v1/sandboxes/\(sandbox)")
+                #expect(deleted.status == 200, "\(deleted.text)")
+                #expect(deleted.object["state"] as? String == "DESTROYED", "\(deleted.text)")
+                #expect(try await Self.send(server, "GET", "/v1/sandboxes/\(sandbox)").status == 404)
             }
             #expect(host.jobsLeft.isEmpty, "\(host.jobsLeft)")
 
@@ -175,12 +185,31 @@ struct ServerProcessTests {
         try await Self.with { server, host in
             let cases: [(method: String, path: String, json: String?, status: Int)] = [
                 ("POST", "/v1/sandboxes", "{", 400),
-                ("POST", "/v1/sandboxes", #"{"source_vm_name": "base", "colour": "blue"}"#, 400),
-                ("POST", "/v1/sandboxes", #"{"source_vm_name": "base", "cpu": "two"}"#, 400),
-                ("POST", "/v1/sandboxes", #"{"source_vm_name": "base", "name": "../../etc"}"#, 400),
-                ("POST", "/v1/sandboxes", #"{"source_vm_name": "base", "memory_mb": 0}"#, 400),
-                ("POST", "/v1/sandboxes", #"{"source_vm_name": "base", "nics": [{"mac": "01:00:5e:00:00:01"}]}"#, 400),
-                ("POST", "/v1/sandboxes", #"{"source_vm_name": "no-such-base"}"#, 404),
+                (
+                    "POST", "/v1/sandboxes",
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "base", "colour": "blue"}"#, 400
+                ),
+                (
+                    "POST", "/v1/sandboxes",
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "base", "cpu": "two"}"#, 400
+                ),
+                (
+                    "POST", "/v1/sandboxes",
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "base", "vm_name": "../../etc"}"#, 400
+                ),
+                (
+                    "POST", "/v1/sandboxes",
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "base", "memory_mb": -1}"#, 400
+                ),
+                (
+                    "POST", "/v1/sandboxes",
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "base", "nics": [{"mac": "01:00:5e:00:00:01"}]}"#,
+                    400
+                ),
+                (
+                    "POST", "/v1/sandboxes",
+                    #"{"agent_id": "t", "auto_start": true, "source_vm_name": "no-such-base"}"#, 404
+                ),
                 ("POST", "/v1/sandboxes", "", 400),
                 ("GET", "/v1/sandboxes/a%3Cb%3E", nil, 404),
                 ("GET", "/v1/sandboxes/" + String(repeating: "x", count: 300), nil, 404),
@@ -200,7 +229,9 @@ struct ServerProcessTests {
             #expect((list.object["sandboxes"] as? [Any])?.isEmpty == true, "\(list.text)")
 
             // Still serving good requests.
-            let created = try await Self.send(server, "POST", "/v1/sandboxes", json: #"{"source_vm_name": "base"}"#)
+            let created = try await Self.send(
+                server, "POST", "/v1/sandboxes",
+                json: #"{"agent_id": "t", "auto_start": true, "source_vm_name": "base"}"#)
             #expect(created.status == 201, "\(created.text)")
             await Self.terminate(server)
         }
@@ -210,7 +241,7 @@ struct ServerProcessTests {
     /// process exits with status 0.
     @Test func sigtermDrainsAnInFlightRequest() async throws {
         try await Self.with { server, host in
-            let body = Data(#"{"source_vm_name": "base", "agent_id": "drain"}"#.utf8)
+            let body = Data(#"{"auto_start": true, "source_vm_name": "base", "agent_id": "drain"}"#.utf8)
             let connection = try await HTTPConnection.open(port: server.port, timeout: .seconds(60))
             try await connection.write(HTTPConnection.head("POST", "/v1/sandboxes", bodyLength: body.count))
             try await connection.write(body.prefix(10))
@@ -223,7 +254,7 @@ struct ServerProcessTests {
             try await connection.write(body.dropFirst(10))
             let reply = try await connection.readReply()
             #expect(reply.status == 201, "\(reply.text)")
-            #expect(reply.object["agent_id"] as? String == "drain")
+            #expect(reply.sandbox["agent_id"] as? String == "drain")
             await Self.terminate(server, signal: false)
         }
     }

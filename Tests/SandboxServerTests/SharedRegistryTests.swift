@@ -27,14 +27,20 @@ import Testing
                     json: #"{"source_vm_name": "\#(host.base)", "agent_id": "test", "auto_start": true}"#)
                 #expect(created.status == .created, "\(created.text)")
                 let waited = try await client.send(
-                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)", "wait_for_ip": true}"#)
+                    .post, "/v1/sandboxes",
+                    json:
+                        #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)", "wait_for_ip": true}"#
+                )
                 #expect(waited.status == .created, "\(waited.text)")
                 let missing = try await client.send(
-                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "no-such-base-\#(UUID().uuidString)"}"#)
+                    .post, "/v1/sandboxes",
+                    json:
+                        #"{"agent_id": "t", "auto_start": true, "source_vm_name": "no-such-base-\#(UUID().uuidString)"}"#
+                )
                 #expect(missing.status == .notFound, "\(missing.text)")
                 for response in [created, waited] {
-                    let sandbox = try response.decode(SandboxResource.self)
-                    #expect(try await client.send(.delete, "/v1/sandboxes/\(sandbox.id)").status == .noContent)
+                    let sandbox = try response.sandbox()
+                    #expect(try await client.send(.delete, "/v1/sandboxes/\(sandbox.id)").status == .ok)
                 }
 
                 let response = try await client.send(.get, "/metrics")
@@ -53,7 +59,7 @@ import Testing
                     #"sandbox_failures_total{operation="create",code="not_found"} 1"#,
                     #"sandbox_http_requests_total{route="/v1/sandboxes",method="POST",status="201"} 2"#,
                     #"sandbox_http_requests_total{route="/v1/sandboxes",method="POST",status="404"} 1"#,
-                    #"sandbox_http_requests_total{route="/v1/sandboxes/{id}",method="DELETE",status="204"} 2"#,
+                    #"sandbox_http_requests_total{route="/v1/sandboxes/{id}",method="DELETE",status="200"} 2"#,
                 ] {
                     #expect(text.contains(line), "missing \(line) in\n\(text)")
                 }

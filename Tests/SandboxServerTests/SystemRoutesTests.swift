@@ -35,8 +35,9 @@ import Testing
         try await ServerTestHost.with { host in
             try await host.application().test(.router) { client in
                 let created = try await client.send(
-                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)"}"#
-                ).decode(SandboxResource.self)
+                    .post, "/v1/sandboxes",
+                    json: #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)"}"#
+                ).sandbox()
                 try await client.send(.get, "/v1/sandboxes/\(created.id)")
                 try await client.send(.get, "/v1/sandboxes/\(created.id)")
                 try await client.send(.delete, "/v1/sandboxes/\(created.id)")
@@ -50,7 +51,7 @@ import Testing
                 for line in [
                     #"sandbox_http_requests_total{route="/v1/sandboxes",method="POST",status="201"} 1"#,
                     #"sandbox_http_requests_total{route="/v1/sandboxes/{id}",method="GET",status="200"} 2"#,
-                    #"sandbox_http_requests_total{route="/v1/sandboxes/{id}",method="DELETE",status="204"} 1"#,
+                    #"sandbox_http_requests_total{route="/v1/sandboxes/{id}",method="DELETE",status="200"} 1"#,
                     #"sandbox_http_requests_total{route="/v1/sandboxes",method="POST",status="400"} 1"#,
                     #"sandbox_http_requests_total{route="unmatched",method="GET",status="404"} 1"#,
                     "sandbox_api_creates_total 1",

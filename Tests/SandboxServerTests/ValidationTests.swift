@@ -7,25 +7,25 @@ import Testing
 /// Bad input is 400 `invalid_argument` and makes nothing.
 @Suite struct ValidationTests {
     static let badCreateBodies: [(String, String)] = [
-        ("malformed JSON", #"{"source_vm_name": "#),
+        ("malformed JSON", #"{"agent_id": "t", "source_vm_name": "#),
         ("not an object", #"[1, 2]"#),
         ("empty body", ""),
         ("missing base", #"{"cpu": 1}"#),
-        ("cpu as a string", #"{"source_vm_name": "BASE", "cpu": "2"}"#),
-        ("memory as a float", #"{"source_vm_name": "BASE", "memory_mb": 1.5}"#),
-        ("auto_start as a string", #"{"source_vm_name": "BASE", "auto_start": "yes"}"#),
-        ("base as a number", #"{"source_vm_name": 7}"#),
-        ("null base", #"{"source_vm_name": null}"#),
-        ("unknown field", #"{"source_vm_name": "BASE", "memory_mib": 512}"#),
-        ("negative cpu", #"{"source_vm_name": "BASE", "cpu": -1}"#),
-        ("zero cpu", #"{"source_vm_name": "BASE", "cpu": 0}"#),
-        ("negative memory", #"{"source_vm_name": "BASE", "memory_mb": -512}"#),
-        ("negative ttl", #"{"source_vm_name": "BASE", "ttl_seconds": -5}"#),
-        ("too much memory", #"{"source_vm_name": "BASE", "memory_mb": 999999999}"#),
-        ("too many CPUs", #"{"source_vm_name": "BASE", "cpu": 100000}"#),
-        ("bad name", #"{"source_vm_name": "BASE", "name": "../etc"}"#),
-        ("empty base", #"{"source_vm_name": ""}"#),
-        ("wait without start", #"{"source_vm_name": "BASE", "auto_start": false, "wait_for_ip": true}"#),
+        ("cpu as a string", #"{"agent_id": "t", "source_vm_name": "BASE", "cpu": "2"}"#),
+        ("memory as a float", #"{"agent_id": "t", "source_vm_name": "BASE", "memory_mb": 1.5}"#),
+        ("auto_start as a string", #"{"agent_id": "t", "source_vm_name": "BASE", "auto_start": "yes"}"#),
+        ("base as a number", #"{"agent_id": "t", "source_vm_name": 7}"#),
+        ("null base", #"{"agent_id": "t", "source_vm_name": null}"#),
+        ("unknown field", #"{"agent_id": "t", "source_vm_name": "BASE", "memory_mib": 512}"#),
+        ("negative cpu", #"{"agent_id": "t", "source_vm_name": "BASE", "cpu": -1}"#),
+        ("no agent_id", #"{"source_vm_name": "BASE"}"#),
+        ("negative memory", #"{"agent_id": "t", "source_vm_name": "BASE", "memory_mb": -512}"#),
+        ("negative ttl", #"{"agent_id": "t", "source_vm_name": "BASE", "ttl_seconds": -5}"#),
+        ("too much memory", #"{"agent_id": "t", "source_vm_name": "BASE", "memory_mb": 999999999}"#),
+        ("too many CPUs", #"{"agent_id": "t", "source_vm_name": "BASE", "cpu": 100000}"#),
+        ("bad name", #"{"agent_id": "t", "source_vm_name": "BASE", "vm_name": "../etc"}"#),
+        ("empty base", #"{"agent_id": "t", "source_vm_name": ""}"#),
+        ("empty agent_id", #"{"agent_id": "", "source_vm_name": "BASE"}"#),
         ("agent id with a newline", #"{"source_vm_name": "BASE", "agent_id": "a\nb"}"#),
     ]
 
@@ -48,20 +48,20 @@ import Testing
         try await ServerTestHost.with { host in
             try await host.application().test(.router) { client in
                 let wrongType = try await client.send(
-                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "x", "cpu": "2"}"#)
+                    .post, "/v1/sandboxes", json: #"{"agent_id": "t", "source_vm_name": "x", "cpu": "2"}"#)
                 #expect(wrongType.apiError?.message.contains("cpu") == true, "\(wrongType.text)")
                 let unknown = try await client.send(
-                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "x", "memory_mib": 1}"#)
+                    .post, "/v1/sandboxes", json: #"{"agent_id": "t", "source_vm_name": "x", "memory_mib": 1}"#)
                 #expect(unknown.apiError?.message.contains("memory_mib") == true, "\(unknown.text)")
                 let negative = try await client.send(
-                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "x", "ttl_seconds": -1}"#)
+                    .post, "/v1/sandboxes", json: #"{"agent_id": "t", "source_vm_name": "x", "ttl_seconds": -1}"#)
                 #expect(negative.apiError?.message.contains("ttl_seconds") == true, "\(negative.text)")
             }
         }
     }
 
     @Test(arguments: [
-        #"{"command": 5}"#, #"{"command": ""}"#, #"{"command": "true", "timeout_sec": 0}"#,
+        #"{"command": 5}"#, #"{"command": ""}"#, #"{"command": "true", "user": "../root"}"#,
         #"{"command": "true", "timeout_sec": -3}"#, #"{"command": "true", "timeout_sec": "5"}"#,
         #"{"command": "true", "extra": 1}"#, "not json",
     ])
@@ -69,8 +69,8 @@ import Testing
         try await ServerTestHost.with { host in
             try await host.application().test(.router) { client in
                 let created = try await client.send(
-                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)"}"#
-                ).decode(SandboxResource.self)
+                    .post, "/v1/sandboxes", json: #"{"agent_id": "t", "source_vm_name": "\#(host.base)"}"#
+                ).sandbox()
                 let response = try await client.send(.post, "/v1/sandboxes/\(created.id)/run", json: body)
                 #expect(response.status == .badRequest, "\(body): \(response.text)")
                 #expect(response.apiError?.code == "invalid_argument")
@@ -83,8 +83,8 @@ import Testing
         try await ServerTestHost.with { host in
             try await host.application().test(.router) { client in
                 let created = try await client.send(
-                    .post, "/v1/sandboxes", json: #"{"source_vm_name": "\#(host.base)"}"#
-                ).decode(SandboxResource.self)
+                    .post, "/v1/sandboxes", json: #"{"agent_id": "t", "source_vm_name": "\#(host.base)"}"#
+                ).sandbox()
                 let response = try await client.send(.get, "/v1/sandboxes/\(created.id)/ip?\(query)")
                 #expect(response.status == .badRequest, "\(query): \(response.text)")
                 #expect(response.apiError?.code == "invalid_argument")

@@ -5,7 +5,8 @@ import Hummingbird
 ///
 /// With keys: `Authorization: Bearer KEY` must name a key of ``APIKeys``, else 401 (the same answer
 /// for a missing, malformed or unknown key). Without keys (the server then listens on loopback
-/// only) every request acts as ``Tenant/localOperator``. `/v1/health` (however its path is spelt:
+/// only) every request acts as ``Tenant/localOperator``. `/v1/health`, `/v1/openapi.json` and
+/// `/docs` (however the path is spelt:
 /// the router also matches `/v1/health/` and `//v1/health`) needs no key; a valid one still sets
 /// the tenant, which shows the health details. Routes decide what a tenant may do
 /// (`/metrics` is for admins only, checked by its route so that no spelling of the path gets past).
@@ -26,7 +27,7 @@ struct AuthMiddleware: RouterMiddleware {
         } else {
             found = .localOperator
         }
-        if Self.normalized(request.uri.path) == "/v1/health" {
+        if DocsRoutes.publicPaths.contains(Self.normalized(request.uri.path)) {
             context.tenant = found
             return try await next(request, context)
         }

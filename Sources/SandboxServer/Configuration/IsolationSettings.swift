@@ -72,11 +72,14 @@ public struct IsolationSettings: Sendable, Hashable {
             default:
                 // libvirt's filter names: letters, digits and `_.:-`.
                 guard name.utf8.count <= 255,
-                    name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_.:-".unicodeScalars.contains($0)) })
+                    name.unicodeScalars.allSatisfy({
+                        $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_.:-".unicodeScalars.contains($0))
+                    })
                 else {
                     throw SandboxError(
                         .invalidArgument,
-                        "\(Variable.filter) must be clean-traffic, none or a filter's name, not \(EnvironmentReader.shown(name))")
+                        "\(Variable.filter) must be clean-traffic, none or a filter's name, not \(EnvironmentReader.shown(name))"
+                    )
                 }
                 filter = .named(name)
             }

@@ -14,6 +14,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var port: Int
     /// One job folder per sandbox (`SANDBOX_JOBS_DIR`); an absolute path.
     public var jobsRoot: String
+    /// The server's own files, such as the command history (`SANDBOX_STATE_DIR`); absolute.
+    public var stateDirectory: String = Self.defaultStateDirectory
     /// The libvirt network every sandbox joins (`SANDBOX_NETWORK`); nil keeps the base VM's.
     public var network: String?
     /// Written into each sandbox's metadata; the service lists and reaps only its own
@@ -35,6 +37,7 @@ public struct ServerConfiguration: Sendable, Hashable {
     public static let defaultLibvirtURI = "qemu:///system"
     public static let defaultListen = "127.0.0.1:8080"
     public static let defaultJobsRoot = "/var/lib/sandboxcore/jobs"
+    public static let defaultStateDirectory = "/var/lib/sandboxcore/state"
     public static let defaultOwner = "sandboxcore"
     public static let defaultJanitorInterval: Duration = .seconds(5)
 
@@ -61,6 +64,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         public static let libvirtURI = "LIBVIRT_URI"
         public static let listen = "SANDBOX_LISTEN"
         public static let jobsDirectory = "SANDBOX_JOBS_DIR"
+        public static let stateDirectory = "SANDBOX_STATE_DIR"
         public static let network = "SANDBOX_NETWORK"
         public static let owner = "SANDBOX_OWNER"
         public static let janitorInterval = "SANDBOX_JANITOR_INTERVAL"
@@ -83,6 +87,13 @@ public struct ServerConfiguration: Sendable, Hashable {
                 throw SandboxError(.invalidArgument, "\(Variable.jobsDirectory) must be an absolute path, not \(jobs)")
             }
             jobsRoot = URL(fileURLWithPath: jobs).standardizedFileURL.path
+        }
+        if let state = try reader.value(Variable.stateDirectory) {
+            guard state.hasPrefix("/") else {
+                throw SandboxError(
+                    .invalidArgument, "\(Variable.stateDirectory) must be an absolute path, not \(state)")
+            }
+            stateDirectory = URL(fileURLWithPath: state).standardizedFileURL.path
         }
         network = try reader.value(Variable.network)
         if let owner = try reader.value(Variable.owner) { self.owner = owner }

@@ -1,22 +1,22 @@
 import SandboxCore
 
-/// The body of `POST /v1/sandboxes`.
+/// The body of `POST /v1/sandboxes`, the original system's fields first.
 ///
 /// ```json
-/// {"source_vm_name": "debian-base", "name": "job-42", "agent_id": "agent-7", "cpu": 2,
+/// {"source_vm_name": "debian-base", "agent_id": "agent-7", "vm_name": "job-42", "cpu": 2,
 ///  "memory_mb": 2048, "ttl_seconds": 3600, "auto_start": true, "wait_for_ip": true}
 /// ```
 /// Network and seed options: `nics` (see ``NICRequest``; default one DHCP NIC on the base's network),
 /// `seed_format` (`nocloud` or `configdrive`), `reset_machine_id`. `tune_emulated_kernel` (default
 /// true) adds `kpti=0` to an emulated aarch64 guest's kernel command line (see ``EmulatedKernelTuning``).
-/// Only `source_vm_name` is required; `cpu` and `memory_mb` (MiB) default to the base's,
-/// `auto_start` to true, `wait_for_ip` to false, `name` to a generated `sbx-xxxxxxxx`, and a
-/// sandbox without `ttl_seconds` lives until deleted. Unknown fields are refused, so a typo does not
-/// silently change what is made.
+/// `source_vm_name` and `agent_id` are required; `cpu` and `memory_mb` (MiB) default to the
+/// base's (as does 0, as in the original), `auto_start` and `wait_for_ip` to false, `vm_name` to a
+/// generated `sbx-xxxxxxxx`, and `ttl_seconds` (0 included) to the server's default TTL. Unknown
+/// fields are refused, so a typo does not silently change what is made.
 public struct CreateSandboxRequest: Codable, Sendable, Hashable {
     public var sourceVMName: String
-    public var name: String?
-    public var agentID: String?
+    public var vmName: String?
+    public var agentID: String
     public var cpu: Int?
     public var memoryMB: Int?
     public var ttlSeconds: Int?
@@ -29,7 +29,7 @@ public struct CreateSandboxRequest: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case sourceVMName = "source_vm_name"
-        case name
+        case vmName = "vm_name"
         case agentID = "agent_id"
         case cpu
         case memoryMB = "memory_mb"
@@ -43,11 +43,11 @@ public struct CreateSandboxRequest: Codable, Sendable, Hashable {
     }
 
     public init(
-        sourceVMName: String, name: String? = nil, agentID: String? = nil, cpu: Int? = nil, memoryMB: Int? = nil,
+        sourceVMName: String, agentID: String, vmName: String? = nil, cpu: Int? = nil, memoryMB: Int? = nil,
         ttlSeconds: Int? = nil, autoStart: Bool? = nil, waitForIP: Bool? = nil
     ) {
         self.sourceVMName = sourceVMName
-        self.name = name
+        self.vmName = vmName
         self.agentID = agentID
         self.cpu = cpu
         self.memoryMB = memoryMB
@@ -60,8 +60,8 @@ public struct CreateSandboxRequest: Codable, Sendable, Hashable {
         try AnyCodingKey.rejectUnknownKeys(in: decoder, known: Set(CodingKeys.allCases.map(\.rawValue)))
         let container = try decoder.container(keyedBy: CodingKeys.self)
         sourceVMName = try container.decode(String.self, forKey: .sourceVMName)
-        name = try container.decodeIfPresent(String.self, forKey: .name)
-        agentID = try container.decodeIfPresent(String.self, forKey: .agentID)
+        vmName = try container.decodeIfPresent(String.self, forKey: .vmName)
+        agentID = try container.decodeIfPresent(String.self, forKey: .agentID) ?? ""
         cpu = try container.decodeIfPresent(Int.self, forKey: .cpu)
         memoryMB = try container.decodeIfPresent(Int.self, forKey: .memoryMB)
         ttlSeconds = try container.decodeIfPresent(Int.self, forKey: .ttlSeconds)
@@ -77,21 +77,27 @@ public struct CreateSandboxRequest: Codable, Sendable, Hashable {
     /// the library checks the rest (upper bounds, the base VM) before it makes anything.
     /// `network` overrides the base's network when set.
     func sandboxRequest(network: String?) throws(APIError) -> SandboxRequest {
-        if sourceVMName.isEmpty { throw .badRequest("'source_vm_name' must not be empty") }
+        if sourceVMName.isEmpty || agentID.isEmpty {
+            throw .badRequest("'source_vm_name' and 'agent_id' are required")
+        }
         for (field, value) in [("cpu", cpu), ("memory_mb", memoryMB), ("ttl_seconds", ttlSeconds)] {
-            if let value, value < 1 { throw .badRequest("'\(field)' must be 1 or more, not \(value)") }
+            if let value, value < 0 { throw .badRequest("'\(field)' must be 0 (the default) or more, not \(value)") }
         }
         let sandboxName: SandboxName?
         do {
-            sandboxName = try name.map { text throws(SandboxError) in try SandboxName(text) }
+            sandboxName = try vmName.flatMap { $0.isEmpty ? nil : $0 }.map { text throws(SandboxError) in
+                try SandboxName(text)
+            }
         } catch {
             throw APIError(error)
         }
-        let autoStart = self.autoStart ?? true
+        let positive = { (value: Int?) in value.flatMap { $0 > 0 ? $0 : nil } }
         var request = SandboxRequest(
-            baseVM: sourceVMName, name: sandboxName, memoryMiB: memoryMB, vcpus: cpu,
-            network: network.map { .network($0) }, autoStart: autoStart, waitForIP: waitForIP ?? false,
-            agentID: agentID, ttlSeconds: ttlSeconds)
+            baseVM: sourceVMName, name: sandboxName, memoryMiB: positive(memoryMB), vcpus: positive(cpu),
+            network: network.map { .network($0) }, autoStart: autoStart ?? false,
+            // The original waits only "if true and auto_start": wait_for_ip alone is not an error.
+            waitForIP: (waitForIP ?? false) && (autoStart ?? false),
+            agentID: agentID, ttlSeconds: positive(ttlSeconds))
         if let seedFormat {
             guard let format = SeedFormat(rawValue: seedFormat) else {
                 throw .badRequest("'seed_format' must be 'nocloud' or 'configdrive', not '\(seedFormat)'")

@@ -18,6 +18,14 @@ enum JSONResponse {
     /// Reads and decodes the request's JSON body. Malformed JSON, a missing or wrongly typed field,
     /// an unknown field and an empty body are all ``APIError``s with status 400.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        guard let value = try await decodeIfPresent(type, from: request) else {
+            throw APIError.badRequest("the request needs a JSON body")
+        }
+        return value
+    }
+
+    /// Like ``decode(_:from:)``, but an empty body is nil (a route whose body is optional).
+    static func decodeIfPresent<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T? {
         var request = request
         let buffer: ByteBuffer
         do {
@@ -27,7 +35,7 @@ enum JSONResponse {
                 status: .contentTooLarge, code: .invalidArgument,
                 message: "the request body is larger than \(maxRequestBytes) bytes")
         }
-        guard buffer.readableBytes > 0 else { throw APIError.badRequest("the request needs a JSON body") }
+        guard buffer.readableBytes > 0 else { return nil }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as APIError {

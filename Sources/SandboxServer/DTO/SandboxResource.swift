@@ -1,22 +1,32 @@
 import Foundation
 import SandboxCore
 
-/// A sandbox as the API returns it. `id` is the sandbox's name (also accepted by every
-/// `/v1/sandboxes/{id}` route, as is `uuid`).
+/// A sandbox as the API returns it: the original system's `store.Sandbox` fields, then ours.
+///
+/// `id` is `SBX-` followed by the domain's name (`sandbox_name`); every `/v1/sandboxes/{id}` route
+/// takes the id, the name or the UUID. `job_id` is `JOB-` and the name (one create is one change
+/// set here). `state` is one of ``State``; `domain_state` is libvirt's own (`running`, `shut_off` …).
 public struct SandboxResource: Codable, Sendable, Hashable {
     public var id: String
-    public var name: String
-    public var uuid: String
-    public var mac: String?
-    /// `running`, `shut_off`, `paused`, `crashed` … (see ``stateName(_:)``).
-    public var state: String
-    public var sourceVMName: String
+    public var sandboxName: String
+    public var baseImage: String
     public var agentID: String?
+    public var jobID: String
+    /// The libvirt network of its first NIC (absent for a bridge, or when it cannot be read).
+    public var network: String?
     /// The address when known: always after `wait_for_ip`, on reads when a source knows one.
-    public var ip: String?
+    public var ipAddress: String?
+    public var state: String
+    public var ttlSeconds: Int?
     /// RFC 3339, UTC.
     public var createdAt: String
-    public var ttlSeconds: Int?
+    /// The last change the service knows of: its creation (libvirt keeps no later time).
+    public var updatedAt: String
+
+    // Ours, beyond the original's.
+    public var uuid: String
+    public var mac: String?
+    public var domainState: String
     /// `created_at + ttl_seconds`, when there is a TTL: the janitor destroys the sandbox after it.
     public var expiresAt: String?
     /// How far the sandbox has come; only in `GET /v1/sandboxes/{id}` (absent from lists and
@@ -26,45 +36,88 @@ public struct SandboxResource: Codable, Sendable, Hashable {
     /// made by other tools).
     public var tenant: String?
 
+    /// The original system's sandbox states.
+    public enum State: String, Codable, Sendable, CaseIterable {
+        case created = "CREATED"
+        case starting = "STARTING"
+        case running = "RUNNING"
+        case stopped = "STOPPED"
+        case destroyed = "DESTROYED"
+        case error = "ERROR"
+    }
+
     enum CodingKeys: String, CodingKey {
-        case id, name, uuid, mac, state, ip, readiness, tenant
-        case sourceVMName = "source_vm_name"
+        case id, network, state, uuid, mac, readiness, tenant
+        case sandboxName = "sandbox_name"
+        case baseImage = "base_image"
         case agentID = "agent_id"
-        case createdAt = "created_at"
+        case jobID = "job_id"
+        case ipAddress = "ip_address"
         case ttlSeconds = "ttl_seconds"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case domainState = "domain_state"
         case expiresAt = "expires_at"
     }
 
+    /// The prefixes of ``id`` and ``jobID``.
+    public static let idPrefix = "SBX-"
+    public static let jobPrefix = "JOB-"
+
     init(
-        name: String, uuid: String, mac: String?, state: DomainState, baseVM: String, agentID: String?, ip: String?,
-        createdAt: Int64, ttlSeconds: Int?, tenant: String?
+        name: String, uuid: String, nic: FirstNIC?, state: DomainState, hasRun: Bool, baseVM: String,
+        agentID: String?, ip: String?, createdAt: Int64, ttlSeconds: Int?, tenant: String?
     ) {
-        self.tenant = tenant
-        self.id = name
-        self.name = name
-        self.uuid = uuid
-        self.mac = mac
-        self.state = Self.stateName(state)
-        self.sourceVMName = baseVM
+        self.id = Self.idPrefix + name
+        self.sandboxName = name
+        self.baseImage = baseVM
         self.agentID = agentID
-        self.ip = ip
-        self.createdAt = Self.timestamp(createdAt)
+        self.jobID = Self.jobPrefix + name
+        self.network = nic?.network
+        self.ipAddress = ip
+        self.state = Self.state(state, hasRun: hasRun).rawValue
         self.ttlSeconds = ttlSeconds
+        self.createdAt = Self.timestamp(createdAt)
+        self.updatedAt = self.createdAt
+        self.uuid = uuid
+        self.mac = nic?.mac
+        self.domainState = Self.stateName(state)
         self.expiresAt = SandboxMetadata.expiry(createdAt: createdAt, ttlSeconds: ttlSeconds).map(Self.timestamp)
+        self.tenant = tenant
     }
 
     init(_ sandbox: Sandbox) {
+        var network: String?
+        if case .network(let name) = sandbox.interfaces.first?.source { network = name }
         self.init(
-            name: sandbox.name.value, uuid: sandbox.uuid, mac: sandbox.mac.description, state: sandbox.state,
-            baseVM: sandbox.baseVM, agentID: sandbox.agentID, ip: sandbox.ipAddress, createdAt: sandbox.createdAt,
-            ttlSeconds: sandbox.ttlSeconds, tenant: sandbox.tenant)
+            name: sandbox.name.value, uuid: sandbox.uuid, nic: FirstNIC(mac: sandbox.mac.description, network: network),
+            state: sandbox.state, hasRun: sandbox.state != .shutOff, baseVM: sandbox.baseVM, agentID: sandbox.agentID,
+            ip: sandbox.ipAddress, createdAt: sandbox.createdAt, ttlSeconds: sandbox.ttlSeconds, tenant: sandbox.tenant)
     }
 
-    init(_ summary: SandboxSummary, mac: String?, ip: String?) {
+    init(_ summary: SandboxSummary, nic: FirstNIC?, ip: String?) {
         self.init(
-            name: summary.name, uuid: summary.uuid, mac: mac, state: summary.state, baseVM: summary.baseVM,
+            name: summary.name, uuid: summary.uuid, nic: nic, state: summary.state,
+            hasRun: Self.hasRun(jobDirectory: summary.jobDirectory), baseVM: summary.baseVM,
             agentID: summary.agentID, ip: ip, createdAt: summary.createdAt, ttlSeconds: summary.ttlSeconds,
             tenant: summary.tenant)
+    }
+
+    /// The original's state for a libvirt state: a shut-off sandbox that never ran is `CREATED`,
+    /// one that ran is `STOPPED`; a crashed one, or one libvirt cannot tell, is `ERROR`.
+    public static func state(_ state: DomainState, hasRun: Bool) -> State {
+        switch state {
+        case .running, .blocked, .paused, .pmSuspended: .running
+        case .shuttingDown: .stopped
+        case .shutOff: hasRun ? .stopped : .created
+        case .crashed, .noState, .unknown: .error
+        }
+    }
+
+    /// Whether the sandbox has been started once: QEMU writes its console log from the first start.
+    static func hasRun(jobDirectory: String?) -> Bool {
+        guard let jobDirectory else { return false }
+        return FileManager.default.fileExists(atPath: jobDirectory + "/" + SandboxManager.JobFile.console)
     }
 
     /// A domain state as a stable snake_case word.
@@ -92,6 +145,39 @@ public struct SandboxResource: Codable, Sendable, Hashable {
     /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
     static let minTimestamp: Int64 = -62_135_596_800
     static let maxTimestamp: Int64 = 253_402_300_799
+}
+
+/// The MAC and libvirt network of a sandbox's first NIC, read from its live domain XML.
+struct FirstNIC: Sendable, Hashable {
+    var mac: String?
+    var network: String?
+
+    /// From the first `<interface>` of `xml`; nil without one.
+    init?(domainXML xml: String) {
+        guard let start = xml.range(of: "<interface") else { return nil }
+        let end = xml[start.upperBound...].range(of: "</interface>")?.lowerBound ?? xml.endIndex
+        let element = xml[start.lowerBound..<end]
+        mac = Self.attribute("address", after: "<mac ", in: element).flatMap(MACAddress.init)?.description
+        network = Self.attribute("network", after: "<source ", in: element)
+    }
+
+    init(mac: String?, network: String?) {
+        self.mac = mac
+        self.network = network
+    }
+
+    private static func attribute(_ name: String, after tag: String, in element: Substring) -> String? {
+        guard let tagStart = element.range(of: tag) else { return nil }
+        let tail = element[tagStart.upperBound...].prefix { $0 != ">" }
+        for quote in ["'", "\""] {
+            if let valueStart = tail.range(of: " \(name)=\(quote)") ?? tail.range(of: "\(name)=\(quote)"),
+                let valueEnd = tail[valueStart.upperBound...].firstIndex(of: Character(quote))
+            {
+                return String(tail[valueStart.upperBound..<valueEnd])
+            }
+        }
+        return nil
+    }
 }
 
 /// A sandbox's readiness as the API returns it:

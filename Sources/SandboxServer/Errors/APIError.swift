@@ -3,7 +3,8 @@ import Hummingbird
 import SandboxCore
 
 /// An error as the HTTP API reports it: a status and the body
-/// `{"error": {"code": "...", "message": "...", "diagnosis": {...}, "request_id": "..."}}`.
+/// `{"error": "<message>", "code": 404, "details": "not_found", "error_code": "not_found",
+/// "request_id": "...", "diagnosis": {...}}` (see ``Body``).
 ///
 /// Messages carry no host paths; a 5xx says only what failed and the request id, under which the
 /// server's log holds the full detail.
@@ -55,8 +56,8 @@ public struct APIError: HTTPResponseError, Sendable {
     /// |---|---|
     /// | `invalid_argument` | 400 |
     /// | `not_found` | 404 |
-    /// | `name_taken`, `invalid_base`, `not_running` | 409 |
-    /// | `agent_unavailable`, `cancelled` | 503 |
+    /// | `name_taken`, `invalid_base`, `not_running`, `agent_unavailable` | 409 |
+    /// | `cancelled` | 503 |
     /// | `timeout` | 504 |
     /// | `too_large` (command output over the limit) | 413 |
     /// | anything else (`libvirt`, `io`, `storage_failed` …) | 500 |
@@ -64,32 +65,37 @@ public struct APIError: HTTPResponseError, Sendable {
         switch code {
         case .invalidArgument: .badRequest
         case .notFound: .notFound
-        case .nameTaken, .invalidBase, .notRunning: .conflict
-        case .agentUnavailable, .cancelled: .serviceUnavailable
+        // A guest without a connected agent is a state of that sandbox, not a failure of the server.
+        case .nameTaken, .invalidBase, .notRunning, .agentUnavailable: .conflict
+        case .cancelled: .serviceUnavailable
         case .timeout: .gatewayTimeout
         case .tooLarge: .contentTooLarge
         default: .internalServerError
         }
     }
 
-    /// The body's shape.
+    /// The body's shape: the original system's `{"error": "<message>", "code": <HTTP status>,
+    /// "details": "<code>"}`, then ours: `error_code` (the same code), `request_id` and, for waits
+    /// that failed, `diagnosis`.
     public struct Body: Codable, Sendable {
-        public struct Detail: Codable, Sendable {
-            public var code: String
-            public var message: String
-            public var diagnosis: Diagnosis?
-            public var requestID: String?
+        public var error: String
+        public var code: Int
+        public var details: String?
+        public var errorCode: String
+        public var requestID: String?
+        public var diagnosis: Diagnosis?
 
-            enum CodingKeys: String, CodingKey {
-                case code, message, diagnosis
-                case requestID = "request_id"
-            }
+        enum CodingKeys: String, CodingKey {
+            case error, code, details, diagnosis
+            case errorCode = "error_code"
+            case requestID = "request_id"
         }
-        public var error: Detail
     }
 
     public var body: Body {
-        Body(error: .init(code: code.rawValue, message: message, diagnosis: diagnosis, requestID: requestID))
+        Body(
+            error: message, code: status.code, details: code.rawValue, errorCode: code.rawValue, requestID: requestID,
+            diagnosis: diagnosis)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {

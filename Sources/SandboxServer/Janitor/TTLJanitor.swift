@@ -27,6 +27,8 @@ public struct TTLJanitor: Service {
     public let concurrency: Int
     /// The most host storage a running sandbox's overlay may take; nil: no cap.
     public let diskCapBytes: UInt64?
+    /// The command history, pruned of sandboxes that are gone at each reconcile and reap.
+    public let history: CommandHistory?
     let metrics: ServerMetrics
     let logger: Logger
     /// Seconds since the epoch; replaceable in tests.
@@ -38,19 +40,20 @@ public struct TTLJanitor: Service {
     public init(
         manager: SandboxManager, interval: Duration, metrics: ServerMetrics = ServerMetrics(),
         logger: Logger = Logger(label: "sandbox-server.janitor", factory: { _ in SwiftLogNoOpLogHandler() }),
-        concurrency: Int = 4, diskCapBytes: UInt64? = nil
+        concurrency: Int = 4, diskCapBytes: UInt64? = nil, history: CommandHistory? = nil
     ) {
         self.init(
             manager: manager, interval: interval, metrics: metrics, logger: logger, concurrency: concurrency,
-            diskCapBytes: diskCapBytes
+            diskCapBytes: diskCapBytes, history: history
         ) { Int64(Date().timeIntervalSince1970) }
     }
 
     init(
         manager: SandboxManager, interval: Duration, metrics: ServerMetrics, logger: Logger, concurrency: Int = 4,
-        diskCapBytes: UInt64? = nil, now: @escaping @Sendable () -> Int64
+        diskCapBytes: UInt64? = nil, history: CommandHistory? = nil, now: @escaping @Sendable () -> Int64
     ) {
         self.diskCapBytes = diskCapBytes
+        self.history = history
         self.manager = manager
         self.interval = interval
         self.concurrency = max(1, concurrency)
@@ -111,6 +114,10 @@ public struct TTLJanitor: Service {
     public func reconcile() async -> ReconcileReport? {
         do {
             let report = try await manager.reconcile()
+            if let history {
+                let kept = Set(try await manager.list().map(\.uuid))
+                _ = try? await history.prune(keeping: kept)
+            }
             if !report.removedNothing || !report.failures.isEmpty {
                 logger.notice(
                     "reconciled",
@@ -150,6 +157,7 @@ public struct TTLJanitor: Service {
         do {
             try await manager.destroy(try SandboxName(sandbox.name))
             metrics.sandboxDestroyed(.ttl)
+            try? await history?.remove(sandboxUUID: sandbox.uuid)
             logger.info(
                 "destroyed expired sandbox",
                 metadata: ["sandbox": "\(sandbox.name)", "ttl": "\(sandbox.ttlSeconds.map(String.init) ?? "")"])

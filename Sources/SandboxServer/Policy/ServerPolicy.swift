@@ -162,7 +162,9 @@ public struct ServerPolicy: Sendable, Hashable {
             )
         }
         if let count = try reader.integer(Variable.maxSandboxes, in: Bound.count) { maxSandboxes = count }
-        if let count = try reader.integer(Variable.maxSandboxesPerTenant, in: Bound.count) { maxSandboxesPerTenant = count }
+        if let count = try reader.integer(Variable.maxSandboxesPerTenant, in: Bound.count) {
+            maxSandboxesPerTenant = count
+        }
         if let count = try reader.integer(Variable.maxConcurrentCreates, in: Bound.concurrentCreates) {
             maxConcurrentCreates = count
         }

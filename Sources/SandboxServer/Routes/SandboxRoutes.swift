@@ -2,9 +2,11 @@ import Foundation
 import Hummingbird
 import SandboxCore
 
-/// The `/v1/sandboxes` routes over a ``SandboxCore/SandboxManager``. `{id}` is a sandbox's name or
-/// UUID; only sandboxes of the manager's owner are visible, and of those only the request's
-/// tenant's (all of them for an admin): another tenant's sandbox answers 404, like an unknown id.
+/// The `/v1/sandboxes` routes over a ``SandboxCore/SandboxManager``, in the original system's
+/// contract (envelopes, `SBX-` ids, upper-case states, `{"error", "code", "details"}` errors) with
+/// our fields added. `{id}` is a sandbox's id, name or UUID; only sandboxes of the manager's owner
+/// are visible, and of those only the request's tenant's (all of them for an admin): another
+/// tenant's sandbox answers 404, like an unknown id.
 struct SandboxRoutes: Sendable {
     let manager: SandboxManager
     /// The libvirt network every sandbox joins, or nil for the base's.
@@ -14,16 +16,24 @@ struct SandboxRoutes: Sendable {
     var policy = ServerPolicy()
     /// Bounds the creates in flight; shared by every request of the router.
     var gate = CreateGate(limit: ServerPolicy.defaultMaxConcurrentCreates)
+    /// The commands run through `…/run`.
+    var history = CommandHistory.inMemory()
+
+    /// The largest `limit` of a list.
+    static let maxPageSize = 1000
 
     func register(on router: Router<SandboxRequestContext>) {
         let group = router.group("v1/sandboxes")
         group.post { request, context in try await create(request, tenant: try context.requireTenant()) }
-        group.get { _, context in try await list(tenant: try context.requireTenant()) }
-        group.get("{id}") { _, context in try await show(try await find(context)) }
+        group.get { request, context in try await list(request, tenant: try context.requireTenant()) }
+        group.get("{id}") { request, context in try await show(try await find(context), request) }
         group.delete("{id}") { _, context in try await destroy(try await find(context)) }
-        group.post("{id}/start") { _, context in try await start(try await find(context)) }
+        group.post("{id}/start") { request, context in try await start(try await find(context), request) }
         group.get("{id}/ip") { request, context in try await ip(try await find(context), request) }
-        group.post("{id}/run") { request, context in try await run(try await find(context), request) }
+        group.post("{id}/run") { request, context in
+            try await run(try await find(context), request, tenant: try context.requireTenant())
+        }
+        group.get("{id}/commands") { request, context in try await commands(try await find(context), request) }
         group.get("{id}/diagnose") { _, context in try await diagnose(try await find(context)) }
     }
 
@@ -43,59 +53,91 @@ struct SandboxRoutes: Sendable {
                 return try await manager.create(request)
             }
             metrics.sandboxCreated()
-            return try JSONResponse.make(SandboxResource(sandbox), status: .created)
+            return try JSONResponse.make(
+                CreateSandboxResponse(sandbox: SandboxResource(sandbox), ipAddress: sandbox.ipAddress), status: .created
+            )
         }
     }
 
-    func list(tenant: Tenant) async throws -> Response {
+    /// The tenant's sandboxes, filtered by `agent_id`, `job_id`, `base_image`, `state` (the
+    /// original's upper-case states) and `vm_name`, then paged by `offset` and `limit` (at most
+    /// ``maxPageSize``).
+    func list(_ request: Request, tenant: Tenant) async throws -> Response {
+        let query = request.uri.queryParameters
+        func text(_ name: String) -> String? {
+            query[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        let limit = try Self.count(query["limit"].map(String.init), name: "limit", max: Self.maxPageSize)
+        let offset = try Self.count(query["offset"].map(String.init), name: "offset", max: Int(Int32.max)) ?? 0
         var resources: [SandboxResource] = []
         for summary in try await manager.list() where tenant.mayAccess(sandboxOf: summary.tenant) {
-            resources.append(SandboxResource(summary, mac: await mac(of: summary.name), ip: nil))
+            if let agent = text("agent_id"), summary.agentID != agent { continue }
+            if let base = text("base_image"), summary.baseVM != base { continue }
+            if let name = text("vm_name"), summary.name != name { continue }
+            let resource = SandboxResource(summary, nic: await firstNIC(of: summary.name), ip: nil)
+            if let job = text("job_id"), resource.jobID != job { continue }
+            if let state = text("state"), resource.state.caseInsensitiveCompare(state) != .orderedSame { continue }
+            resources.append(resource)
         }
-        return try JSONResponse.make(SandboxList(sandboxes: resources))
+        let page = resources.dropFirst(offset).prefix(limit ?? Self.maxPageSize)
+        return try JSONResponse.make(SandboxList(sandboxes: Array(page), total: resources.count))
     }
 
     /// One sandbox, with its readiness (stage, address, agent, cloud-init), which `list` leaves out
-    /// to stay cheap.
-    func show(_ summary: SandboxSummary) async throws -> Response {
+    /// to stay cheap; with `?include_commands=true` also its command history.
+    func show(_ summary: SandboxSummary, _ request: Request) async throws -> Response {
+        let includeCommands = try Self.flag(
+            request.uri.queryParameters["include_commands"].map(String.init), name: "include_commands")
         let name = try SandboxName(summary.name)
         let readiness = try await manager.readiness(of: name)
-        var resource = SandboxResource(summary, mac: await mac(of: summary.name), ip: readiness.ipAddress)
+        var resource = SandboxResource(summary, nic: await firstNIC(of: summary.name), ip: readiness.ipAddress)
         resource.readiness = ReadinessResource(readiness)
-        return try JSONResponse.make(resource)
+        var commands: [CommandRecord]?
+        if includeCommands {
+            commands = try await history.commands(sandboxUUID: summary.uuid, tenant: nil, limit: nil, offset: 0)
+                .commands
+        }
+        return try JSONResponse.make(GetSandboxResponse(sandbox: resource, commands: commands))
     }
 
     func destroy(_ summary: SandboxSummary) async throws -> Response {
         try await metrics.counting("destroy") {
             try await manager.destroy(try SandboxName(summary.name))
             metrics.sandboxDestroyed(.api)
-            return Response(status: .noContent)
+            try? await history.remove(sandboxUUID: summary.uuid)
+            return try JSONResponse.make(
+                DestroySandboxResponse(
+                    state: SandboxResource.State.destroyed.rawValue, baseImage: summary.baseVM,
+                    sandboxName: summary.name, ttlSeconds: summary.ttlSeconds,
+                    id: SandboxResource.idPrefix + summary.name))
         }
     }
 
-    /// Starts a defined sandbox; one already running is left as it is.
-    func start(_ summary: SandboxSummary) async throws -> Response {
+    /// Starts a defined sandbox (one already running is left as it is); with `{"wait_for_ip":
+    /// true}` waits for its address (the scaled discovery timeout, at most the policy's
+    /// ``ServerPolicy/maxIPWait``). The body is optional.
+    func start(_ summary: SandboxSummary, _ request: Request) async throws -> Response {
         try await metrics.counting("start") {
-            var state = summary.state
-            if state != .running {
-                let domains = await manager.domains
-                try await domains.start(named: summary.name)
-                state = try await domains.state(named: summary.name)
+            let body = try await JSONResponse.decodeIfPresent(StartSandboxRequest.self, from: request)
+            if summary.state != .running {
+                try await manager.domains.start(named: summary.name)
             }
-            var started = SandboxResource(summary, mac: await mac(of: summary.name), ip: nil)
-            started.state = SandboxResource.stateName(state)
-            return try JSONResponse.make(started)
+            guard body?.waitForIP == true else { return try JSONResponse.make(IPResponse()) }
+            let name = try SandboxName(summary.name)
+            let timeout = min(try await manager.effectiveTimeout(of: name).duration, policy.maxIPWait)
+            let address = try await manager.waitForIP(of: name, timeout: timeout)
+            return try JSONResponse.make(IPResponse(ipAddress: address.address, source: address.source.rawValue))
         }
     }
 
-    /// The address now, or with `wait=true` once there is one (up to `timeout`, a Go duration,
-    /// else the manager's scaled discovery timeout; either at most the policy's
-    /// ``ServerPolicy/maxIPWait``, a longer `timeout` is 400 `policy_violation`). A timeout is 504
-    /// with the diagnosis.
+    /// The address, waited for until known (the original's behaviour): up to `timeout` (a Go
+    /// duration), else the manager's scaled discovery timeout; either at most the policy's
+    /// ``ServerPolicy/maxIPWait`` (a longer `timeout` is 400 `policy_violation`). A timeout is 504
+    /// with the diagnosis. `?wait=false` answers at once, `ip_address` absent when unknown.
     func ip(_ summary: SandboxSummary, _ request: Request) async throws -> Response {
         try await metrics.counting("ip") {
             let query = request.uri.queryParameters
-            let wait = try Self.flag(query["wait"].map(String.init), name: "wait")
+            let wait = try Self.flag(query["wait"].map(String.init), name: "wait", default: true)
             var timeout: Duration?
             if let text = query["timeout"].map(String.init) {
                 timeout = try GoDuration.parse(text)
@@ -117,20 +159,7 @@ struct SandboxRoutes: Sendable {
             } else {
                 address = try await manager.ipAddress(of: name)
             }
-            return try JSONResponse.make(
-                IPResponse(id: name.value, ip: address?.address, source: address?.source.rawValue))
-        }
-    }
-
-    /// Runs `/bin/sh -c COMMAND` through the guest agent. A sandbox still booting is waited for
-    /// (its agent not connected yet) within `timeout_sec`, which covers the wait and the command.
-    func run(_ summary: SandboxSummary, _ request: Request) async throws -> Response {
-        try await metrics.counting("run") {
-            let body = try await JSONResponse.decode(RunCommandRequest.self, from: request)
-            let timeout = try body.validatedTimeout(max: policy.maxRunTimeoutSeconds)
-            let name = try SandboxName(summary.name)
-            let result = try await manager.run(in: name, body.command, options: .init(timeout: timeout))
-            return try JSONResponse.make(RunCommandResponse(result))
+            return try JSONResponse.make(IPResponse(ipAddress: address?.address, source: address?.source.rawValue))
         }
     }
 
@@ -141,37 +170,48 @@ struct SandboxRoutes: Sendable {
 
     // MARK: Helpers
 
-    /// The sandbox named by the request's `{id}` (name or UUID), if the tenant may see it.
+    /// The sandbox named by the request's `{id}` (id, name or UUID), if the tenant may see it.
     func find(_ context: SandboxRequestContext) async throws -> SandboxSummary {
         try await find(try context.parameters.require("id"), tenant: try context.requireTenant())
     }
 
-    /// The sandbox of this owner whose name or UUID is `id` and that `tenant` may see; 404
-    /// otherwise, the same answer for another tenant's sandbox as for none.
+    /// The sandbox of this owner whose id (`SBX-` and its name), name or UUID is `id` and that
+    /// `tenant` may see; 404 otherwise, the same answer for another tenant's sandbox as for none.
     func find(_ id: String, tenant: Tenant) async throws -> SandboxSummary {
         let sandboxes = try await manager.list()
-        if let match = sandboxes.first(where: { $0.name == id || $0.uuid.caseInsensitiveCompare(id) == .orderedSame }),
-            tenant.mayAccess(sandboxOf: match.tenant)
-        {
+        let name = id.hasPrefix(SandboxResource.idPrefix) ? String(id.dropFirst(SandboxResource.idPrefix.count)) : id
+        if let match = sandboxes.first(where: {
+            $0.name == name || $0.name == id || $0.uuid.caseInsensitiveCompare(id) == .orderedSame
+        }), tenant.mayAccess(sandboxOf: match.tenant) {
             return match
         }
         let shown = id.count > 64 ? String(id.prefix(64)) + "…" : id
         throw APIError(status: .notFound, code: .notFound, message: "no sandbox '\(shown)'")
     }
 
-    /// The MAC of the sandbox's first NIC, from its live XML; nil when it cannot be read.
-    func mac(of name: String) async -> String? {
-        guard let xml = try? await manager.domains.domainXML(named: name, inactive: false, secure: false),
-            let range = xml.range(of: "<mac address=")
-        else { return nil }
-        return MACAddress(String(xml[range.upperBound...].dropFirst().prefix(17)))?.description
+    /// The MAC and network of the sandbox's first NIC, from its live XML; nil when it cannot be read.
+    func firstNIC(of name: String) async -> FirstNIC? {
+        guard let xml = try? await manager.domains.domainXML(named: name, inactive: false, secure: false) else {
+            return nil
+        }
+        return FirstNIC(domainXML: xml)
     }
 
-    static func flag(_ text: String?, name: String) throws(APIError) -> Bool {
+    static func flag(_ text: String?, name: String, default value: Bool = false) throws(APIError) -> Bool {
         switch text?.lowercased() {
-        case nil, "false", "0": return false
+        case nil: return value
+        case "false", "0": return false
         case "", "true", "1": return true
         case let other?: throw .badRequest("'\(name)' must be true or false, not '\(other.prefix(32))'")
         }
+    }
+
+    /// A query count: digits only, 0…`max`; nil when absent.
+    static func count(_ text: String?, name: String, max: Int) throws(APIError) -> Int? {
+        guard let text else { return nil }
+        guard !text.isEmpty, text.utf8.count <= 10, text.utf8.allSatisfy({ (48...57).contains($0) }),
+            let value = Int(text), value <= max
+        else { throw .badRequest("'\(name)' must be a whole number 0…\(max), not '\(text.prefix(32))'") }
+        return value
     }
 }

@@ -28,7 +28,8 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts `executable` with `environment` (plus `PATH`, `HOME` and, unless `environment` sets
-    /// it, `SANDBOX_LISTEN` on the free port and `SANDBOX_ALLOW_MISSING_FILTER=true`).
+    /// it, `SANDBOX_LISTEN` on the free port, `SANDBOX_ALLOW_MISSING_FILTER=true` and
+    /// `SANDBOX_STATE_DIR` in `logFolder`).
     init(executable: String, environment: [String: String], logFolder: String) throws {
         port = try Self.freeLoopbackPort()
         stdoutPath = logFolder + "/sandbox-server-\(port).out"
@@ -38,6 +39,7 @@ final class ServerProcess: @unchecked Sendable {
         if variables["SANDBOX_LISTEN"] == nil { variables["SANDBOX_LISTEN"] = "127.0.0.1:\(port)" }
         // The test driver and the E2E daemon define no network filters; tests of the refusal set it.
         if variables["SANDBOX_ALLOW_MISSING_FILTER"] == nil { variables["SANDBOX_ALLOW_MISSING_FILTER"] = "true" }
+        if variables["SANDBOX_STATE_DIR"] == nil { variables["SANDBOX_STATE_DIR"] = logFolder + "/state" }
         process.executableURL = URL(fileURLWithPath: executable)
         process.environment = variables
         process.standardInput = FileHandle.nullDevice
@@ -133,7 +135,12 @@ struct HTTPReply: Sendable {
     }
 
     /// `error.code` of a JSON error body.
-    var errorCode: String? { (object["error"] as? [String: Any])?["code"] as? String }
+    /// The `sandbox` of a create's or a read's envelope.
+    var sandbox: [String: Any] { object["sandbox"] as? [String: Any] ?? [:] }
+    /// The `command` of a run's answer.
+    var command: [String: Any] { object["command"] as? [String: Any] ?? [:] }
+    /// The error body's `error_code`.
+    var errorCode: String? { object["error_code"] as? String }
 }
 
 /// A blocking loopback TCP connection whose calls run on a thread of their own, off Swift's

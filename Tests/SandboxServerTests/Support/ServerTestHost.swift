@@ -113,6 +113,12 @@ extension TestClientProtocol {
 }
 
 extension TestResponse {
+    /// The `sandbox` of a create's or a read's envelope.
+    func sandbox() throws -> SandboxResource {
+        struct Envelope: Decodable { var sandbox: SandboxResource }
+        return try decode(Envelope.self).sandbox
+    }
+
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
     }
@@ -120,7 +126,14 @@ extension TestResponse {
     var text: String { String(buffer: body) }
 
     /// The `error` object of a JSON error body.
-    var apiError: APIError.Body.Detail? { try? decode(APIError.Body.self).error }
+    /// The error body's code (`error_code`), message (`error`), diagnosis and request id.
+    var apiError: ErrorView? {
+        (try? decode(APIError.Body.self)).map {
+            ErrorView(
+                code: $0.errorCode, message: $0.error, diagnosis: $0.diagnosis, requestID: $0.requestID, status: $0.code
+            )
+        }
+    }
 }
 
 /// Polls `condition` every 50 ms until it holds or `limit` passes.
@@ -139,4 +152,14 @@ extension ServerPolicy {
     /// fixed addresses, DHCP reservations and chosen MACs.
     static let openNetworking = ServerPolicy(
         allowedNetworks: ["default"], allowFixedAddresses: true, allowDHCPReservations: true, allowCustomMACs: true)
+}
+
+/// What tests read of an error body.
+struct ErrorView {
+    var code: String
+    var message: String
+    var diagnosis: Diagnosis?
+    var requestID: String?
+    /// The body's `code`: the HTTP status again.
+    var status: Int
 }
