@@ -38,8 +38,8 @@ public enum SandboxServerApp {
         DocsRoutes().register(on: router)
         VMRoutes(manager: manager, policy: policy).register(on: router)
         SandboxRoutes(
-            manager: manager, network: network, metrics: metrics, policy: policy,
-            gate: CreateGate(limit: policy.maxConcurrentCreates), history: history ?? .inMemory()
+            service: SandboxService(
+                manager: manager, network: network, policy: policy, history: history ?? .inMemory(), metrics: metrics)
         ).register(on: router)
         return router
     }

@@ -23,7 +23,7 @@ public actor LibvirtConnection: DomainManager {
     private nonisolated let executor: LibvirtThreadExecutor
     /// Where guest agent calls run (not on `executor`'s thread).
     nonisolated let agentChannel: GuestAgentChannel
-    private let logger: Logger
+    let logger: Logger
     private let events = LifecycleEventHub()
     // nonisolated(unsafe) only so deinit may hand it to the connection thread; all other access is isolated.
     private nonisolated(unsafe) var handle: OpaquePointer?
@@ -182,24 +182,6 @@ public actor LibvirtConnection: DomainManager {
                 virDomainShutdown(domain), operation: "virDomainShutdown", "shut down domain '\(name)'")
         }
         logger.debug("asked domain to shut down", metadata: ["domain": "\(name)"])
-    }
-
-    public func destroy(named name: String) throws(SandboxError) {
-        try withDomain(named: name, "destroy domain '\(name)'") { domain throws(SandboxError) in
-            let active = try LibvirtError.check(
-                virDomainIsActive(domain), operation: "virDomainIsActive", "destroy domain '\(name)'")
-            guard active == 1 else { return }
-            guard virDomainDestroy(domain) < 0 else { return }
-            let error = LibvirtError.last(operation: "virDomainDestroy", "destroy domain '\(name)'")
-            // It stopped by itself in the meantime.
-            if error.isLibvirtError(VIR_ERR_OPERATION_INVALID), virDomainIsActive(domain) == 0 {
-                virResetLastError()
-                return
-            }
-            virResetLastError()
-            throw error
-        }
-        logger.debug("destroyed domain", metadata: ["domain": "\(name)"])
     }
 
     public func undefine(named name: String) throws(SandboxError) {

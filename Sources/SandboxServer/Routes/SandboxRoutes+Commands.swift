@@ -10,21 +10,7 @@ extension SandboxRoutes {
     func run(_ summary: SandboxSummary, _ request: Request, tenant: Tenant) async throws -> Response {
         try await metrics.counting("run") {
             let body = try await JSONResponse.decode(RunCommandRequest.self, from: request)
-            let timeout = try body.validatedTimeout(max: policy.maxRunTimeoutSeconds)
-            let environment = try body.validatedEnvironment()
-            let user = try body.validatedUser()
-            let name = try SandboxName(summary.name)
-            let started = Date()
-            let result = try await manager.run(
-                in: name, RunCommandRequest.shellCommand(body.command, user: user),
-                options: .init(timeout: timeout, environment: environment))
-            let record = CommandRecord(
-                id: CommandRecord.newID(), sandboxID: SandboxResource.idPrefix + summary.name, command: body.command,
-                stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode,
-                startedAt: CommandRecord.timestamp(started), endedAt: CommandRecord.timestamp(Date()),
-                envJSON: CommandRecord.envJSON(environment), metadata: .init(user: user ?? "root"),
-                signal: result.signal)
-            try await history.append(record, sandboxUUID: summary.uuid, tenant: summary.tenant ?? tenant.name)
+            let record = try await service.run(body, in: summary, tenant: tenant)
             return try JSONResponse.make(RunCommandResponse(command: record))
         }
     }

@@ -8,16 +8,11 @@ import SandboxCore
 /// are visible, and of those only the request's tenant's (all of them for an admin): another
 /// tenant's sandbox answers 404, like an unknown id.
 struct SandboxRoutes: Sendable {
-    let manager: SandboxManager
-    /// The libvirt network every sandbox joins, or nil for the base's.
-    let network: String?
-    let metrics: ServerMetrics
-    /// What a request may ask for (see ``ServerPolicy``).
-    var policy = ServerPolicy()
-    /// Bounds the creates in flight; shared by every request of the router.
-    var gate = CreateGate(limit: ServerPolicy.defaultMaxConcurrentCreates)
-    /// The commands run through `…/run`.
-    var history = CommandHistory.inMemory()
+    let service: SandboxService
+    var manager: SandboxManager { service.manager }
+    var policy: ServerPolicy { service.policy }
+    var history: CommandHistory { service.history }
+    var metrics: ServerMetrics { service.metrics }
 
     /// The largest `limit` of a list.
     static let maxPageSize = 1000
@@ -42,17 +37,7 @@ struct SandboxRoutes: Sendable {
     func create(_ request: Request, tenant: Tenant) async throws -> Response {
         try await metrics.counting("create") {
             let body = try await JSONResponse.decode(CreateSandboxRequest.self, from: request)
-            var sandboxRequest = try body.sandboxRequest(network: network)
-            sandboxRequest.tenant = tenant.name
-            try policy.checkRequest(body, &sandboxRequest)
-            let checked = sandboxRequest
-            let sandbox = try await gate.admitting(tenant: tenant.name) { others in
-                var request = checked
-                try await policy.checkBase(&request, manager: manager)
-                try policy.checkQuota(existing: try await manager.list(), tenant: tenant.name, others: others)
-                return try await manager.create(request)
-            }
-            metrics.sandboxCreated()
+            let sandbox = try await service.create(body, tenant: tenant)
             return try JSONResponse.make(
                 CreateSandboxResponse(sandbox: SandboxResource(sandbox), ipAddress: sandbox.ipAddress), status: .created
             )
@@ -70,11 +55,11 @@ struct SandboxRoutes: Sendable {
         let limit = try Self.count(query["limit"].map(String.init), name: "limit", max: Self.maxPageSize)
         let offset = try Self.count(query["offset"].map(String.init), name: "offset", max: Int(Int32.max)) ?? 0
         var resources: [SandboxResource] = []
-        for summary in try await manager.list() where tenant.mayAccess(sandboxOf: summary.tenant) {
+        for summary in try await service.list(tenant: tenant) {
             if let agent = text("agent_id"), summary.agentID != agent { continue }
             if let base = text("base_image"), summary.baseVM != base { continue }
             if let name = text("vm_name"), summary.name != name { continue }
-            let resource = SandboxResource(summary, nic: await firstNIC(of: summary.name), ip: nil)
+            let resource = await service.resource(summary)
             if let job = text("job_id"), resource.jobID != job { continue }
             if let state = text("state"), resource.state.caseInsensitiveCompare(state) != .orderedSame { continue }
             resources.append(resource)
@@ -90,7 +75,7 @@ struct SandboxRoutes: Sendable {
             request.uri.queryParameters["include_commands"].map(String.init), name: "include_commands")
         let name = try SandboxName(summary.name)
         let readiness = try await manager.readiness(of: name)
-        var resource = SandboxResource(summary, nic: await firstNIC(of: summary.name), ip: readiness.ipAddress)
+        var resource = await service.resource(summary, ip: readiness.ipAddress)
         resource.readiness = ReadinessResource(readiness)
         var commands: [CommandRecord]?
         if includeCommands {
@@ -102,9 +87,7 @@ struct SandboxRoutes: Sendable {
 
     func destroy(_ summary: SandboxSummary) async throws -> Response {
         try await metrics.counting("destroy") {
-            try await manager.destroy(try SandboxName(summary.name))
-            metrics.sandboxDestroyed(.api)
-            try? await history.remove(sandboxUUID: summary.uuid)
+            try await service.destroy(summary)
             return try JSONResponse.make(
                 DestroySandboxResponse(
                     state: SandboxResource.State.destroyed.rawValue, baseImage: summary.baseVM,
@@ -175,26 +158,8 @@ struct SandboxRoutes: Sendable {
         try await find(try context.parameters.require("id"), tenant: try context.requireTenant())
     }
 
-    /// The sandbox of this owner whose id (`SBX-` and its name), name or UUID is `id` and that
-    /// `tenant` may see; 404 otherwise, the same answer for another tenant's sandbox as for none.
     func find(_ id: String, tenant: Tenant) async throws -> SandboxSummary {
-        let sandboxes = try await manager.list()
-        let name = id.hasPrefix(SandboxResource.idPrefix) ? String(id.dropFirst(SandboxResource.idPrefix.count)) : id
-        if let match = sandboxes.first(where: {
-            $0.name == name || $0.name == id || $0.uuid.caseInsensitiveCompare(id) == .orderedSame
-        }), tenant.mayAccess(sandboxOf: match.tenant) {
-            return match
-        }
-        let shown = id.count > 64 ? String(id.prefix(64)) + "…" : id
-        throw APIError(status: .notFound, code: .notFound, message: "no sandbox '\(shown)'")
-    }
-
-    /// The MAC and network of the sandbox's first NIC, from its live XML; nil when it cannot be read.
-    func firstNIC(of name: String) async -> FirstNIC? {
-        guard let xml = try? await manager.domains.domainXML(named: name, inactive: false, secure: false) else {
-            return nil
-        }
-        return FirstNIC(domainXML: xml)
+        try await service.find(id, tenant: tenant)
     }
 
     static func flag(_ text: String?, name: String, default value: Bool = false) throws(APIError) -> Bool {
