@@ -226,8 +226,13 @@ struct ServerE2ETests {
         #expect(deleteTime < .seconds(30), "delete with a frozen agent took \(deleteTime)")
         figures.append(String(format: "delete with the agent frozen %.2fs", deleteTime.seconds))
         if !duringDelete.isEmpty { figures.append(summary("during the delete", duringDelete)) }
-        let worstDelete = duringDelete.map { max($0.health, $0.other) }.max() ?? .zero
-        #expect(worstDelete < .seconds(2), "a request took \(worstDelete) during the delete")
+        // Health takes no domain lock, so it must stay quick. Bob's list needs libvirtd's domain
+        // list, which libvirtd itself holds while it destroys any domain (1.6–2.5 s measured with
+        // no guest at all, whatever the guest does): bounded by libvirt's kill, not by the guest.
+        let worstHealth = duringDelete.map(\.health).max() ?? .zero
+        #expect(worstHealth < .seconds(2), "health took \(worstHealth) during the delete")
+        let worstList = duringDelete.map(\.other).max() ?? .zero
+        #expect(worstList < .seconds(6), "bob's list took \(worstList) during the delete")
         return figures
     }
 }
