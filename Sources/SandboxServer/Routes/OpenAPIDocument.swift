@@ -222,6 +222,43 @@ enum OpenAPIDocument {
             ],
             "type": "object"
            },
+           "FileContent": {
+            "properties": {
+             "content_base64": {
+              "format": "byte",
+              "type": "string"
+             },
+             "path": {
+              "type": "string"
+             },
+             "size": {
+              "minimum": 0,
+              "type": "integer"
+             }
+            },
+            "required": [
+             "path",
+             "size",
+             "content_base64"
+            ],
+            "type": "object"
+           },
+           "FileWritten": {
+            "properties": {
+             "path": {
+              "type": "string"
+             },
+             "size": {
+              "minimum": 0,
+              "type": "integer"
+             }
+            },
+            "required": [
+             "path",
+             "size"
+            ],
+            "type": "object"
+           },
            "GetSandboxResponse": {
             "properties": {
              "commands": {
@@ -550,6 +587,36 @@ enum OpenAPIDocument {
             },
             "required": [
              "vms"
+            ],
+            "type": "object"
+           },
+           "WriteFileRequest": {
+            "additionalProperties": false,
+            "properties": {
+             "content_base64": {
+              "format": "byte",
+              "type": "string"
+             },
+             "mode": {
+              "description": "permission bits (420 = 0644)",
+              "maximum": 4095,
+              "minimum": 0,
+              "type": "integer"
+             },
+             "path": {
+              "description": "absolute path in the guest",
+              "maxLength": 4096,
+              "type": "string"
+             },
+             "timeout_sec": {
+              "maximum": 3600,
+              "minimum": 0,
+              "type": "integer"
+             }
+            },
+            "required": [
+             "path",
+             "content_base64"
             ],
             "type": "object"
            }
@@ -943,6 +1010,104 @@ enum OpenAPIDocument {
              }
             }
            ]
+          },
+          "/v1/sandboxes/{id}/files": {
+           "get": {
+            "operationId": "readSandboxFile",
+            "parameters": [
+             {
+              "description": "absolute path in the guest",
+              "in": "query",
+              "name": "path",
+              "required": true,
+              "schema": {
+               "maxLength": 4096,
+               "type": "string"
+              }
+             },
+             {
+              "description": "seconds to wait for a booting guest's agent (default 60)",
+              "in": "query",
+              "name": "timeout_sec",
+              "required": false,
+              "schema": {
+               "maximum": 3600,
+               "minimum": 0,
+               "type": "integer"
+              }
+             }
+            ],
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/FileContent"
+                }
+               }
+              },
+              "description": "OK"
+             },
+             "default": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Error"
+                }
+               }
+              },
+              "description": "an error"
+             }
+            },
+            "summary": "Read a file of the guest (through its agent), base64-encoded"
+           },
+           "parameters": [
+            {
+             "description": "SBX- id, name or UUID",
+             "in": "path",
+             "name": "id",
+             "required": true,
+             "schema": {
+              "type": "string"
+             }
+            }
+           ],
+           "put": {
+            "operationId": "writeSandboxFile",
+            "requestBody": {
+             "content": {
+              "application/json": {
+               "schema": {
+                "$ref": "#/components/schemas/WriteFileRequest"
+               }
+              }
+             },
+             "required": true
+            },
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/FileWritten"
+                }
+               }
+              },
+              "description": "OK"
+             },
+             "default": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Error"
+                }
+               }
+              },
+              "description": "an error"
+             }
+            },
+            "summary": "Create or replace a file of the guest (through its agent)"
+           }
           },
           "/v1/sandboxes/{id}/ip": {
            "get": {

@@ -30,6 +30,8 @@ struct SandboxRoutes: Sendable {
         }
         group.get("{id}/commands") { request, context in try await commands(try await find(context), request) }
         group.get("{id}/diagnose") { _, context in try await diagnose(try await find(context)) }
+        group.get("{id}/files") { request, context in try await readFile(try await find(context), request) }
+        group.put("{id}/files") { request, context in try await writeFile(try await find(context), request) }
     }
 
     // MARK: Handlers
