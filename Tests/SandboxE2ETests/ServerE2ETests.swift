@@ -80,6 +80,21 @@ struct ServerE2ETests {
         #expect(shown.sandbox["tenant"] as? String == "alice", "\(shown.text)")
         #expect(try await send("GET", "/v1/sandboxes/\(id)", as: "bob").status == 404)
 
+        // Files through the guest agent: written with a mode, seen by a command, read back.
+        let payload = Data("hello from the host\n".utf8) + Data((0..<4096).map { UInt8(truncatingIfNeeded: $0) })
+        let put = try await send(
+            "PUT", "/v1/sandboxes/\(id)/files",
+            json: #"{"path": "/tmp/e2e-file", "content_base64": "\#(payload.base64EncodedString())", "mode": 416}"#)
+        #expect(put.status == 200, "\(put.text)")
+        let listed = try await send(
+            "POST", "/v1/sandboxes/\(id)/run", json: #"{"command": "stat -c %a:%s /tmp/e2e-file", "timeout_sec": 120}"#)
+        #expect(listed.command["stdout"] as? String == "640:\(payload.count)\n", "\(listed.text)")
+        let got = try await send("GET", "/v1/sandboxes/\(id)/files?path=/tmp/e2e-file")
+        #expect(got.status == 200, "\(got.text)")
+        #expect((got.object["content_base64"] as? String).flatMap { Data(base64Encoded: $0) } == payload)
+        #expect(try await send("GET", "/v1/sandboxes/\(id)/files?path=/no/such/file").status == 404)
+        #expect(try await send("GET", "/v1/sandboxes/\(id)/files?path=/tmp/e2e-file", as: "bob").status == 404)
+
         let figures = try await Self.frozenAgentFigures(server: server, id: id)
         await ResultsFile.shared.append(
             E2EResult(flavour: flavour, sandbox: id, kind: "frozen-agent-http", note: figures.joined(separator: "; ")))

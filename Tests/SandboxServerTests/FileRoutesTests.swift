@@ -9,32 +9,33 @@ import Testing
 /// `GET` and `PUT /v1/sandboxes/{id}/files`: through the library's guest-agent file calls to an
 /// in-memory guest file system, with the checks on paths, sizes, modes and base64.
 @Suite struct FileRoutesTests {
-    static func application(_ host: ServerTestHost, agent: FileAgentDomains) -> some ApplicationProtocol {
-        let registry = host.registry
-        let manager = SandboxManager(
-            domains: agent,
-            configuration: .init(jobsRoot: host.jobsRoot, owner: host.owner, gracefulShutdownTimeout: .zero))
-        return SandboxServerApp.application(
-            manager: manager, janitorInterval: nil, metrics: host.metrics, metricsText: { registry.emitToString() })
+    /// A running sandbox of `host` over `agent`, its `id`, then `body` with the client.
+    static func withSandbox(
+        _ host: ServerTestHost, _ agent: FileAgentDomains,
+        _ body: @escaping @Sendable (any TestClientProtocol, String) async throws -> Void
+    ) async throws {
+        try await host.application(domains: agent).test(.router) { client in
+            let created = try await client.send(
+                .post, "/v1/sandboxes",
+                json: #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)"}"#
+            ).sandbox()
+            try await body(client, created.id)
+        }
     }
 
     @Test func writeThenReadBack() async throws {
         try await ServerTestHost.with { host in
             let agent = FileAgentDomains(host.connection)
-            try await Self.application(host, agent: agent).test(.router) { client in
-                let created = try await client.send(
-                    .post, "/v1/sandboxes",
-                    json: #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)"}"#
-                ).sandbox()
+            try await Self.withSandbox(host, agent) { client, id in
                 let contents = Data((0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
                 let written = try await client.send(
-                    .put, "/v1/sandboxes/\(created.id)/files",
+                    .put, "/v1/sandboxes/\(id)/files",
                     json: #"{"path": "/tmp/a b", "content_base64": "\#(contents.base64EncodedString())", "mode": 384}"#)
                 #expect(written.status == .ok, "\(written.text)")
                 #expect(agent.file("/tmp/a b") == contents)
                 #expect(agent.chmods == [["600", "--", "/tmp/a b"]])
 
-                let read = try await client.send(.get, "/v1/sandboxes/\(created.id)/files?path=/tmp/a%20b")
+                let read = try await client.send(.get, "/v1/sandboxes/\(id)/files?path=/tmp/a%20b")
                 #expect(read.status == .ok, "\(read.text)")
                 let object = try #require(
                     try JSONSerialization.jsonObject(with: Data(read.text.utf8)) as? [String: Any])
@@ -48,12 +49,8 @@ import Testing
     @Test func badRequestsNeverReachTheGuest() async throws {
         try await ServerTestHost.with { host in
             let agent = FileAgentDomains(host.connection)
-            try await Self.application(host, agent: agent).test(.router) { client in
-                let created = try await client.send(
-                    .post, "/v1/sandboxes",
-                    json: #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)"}"#
-                ).sandbox()
-                let files = "/v1/sandboxes/\(created.id)/files"
+            try await Self.withSandbox(host, agent) { client, id in
+                let files = "/v1/sandboxes/\(id)/files"
                 let missing = try await client.send(.get, "\(files)?path=/nope")
                 #expect(missing.status == .notFound, "\(missing.text)")
                 #expect(missing.apiError?.code == "not_found")
@@ -85,12 +82,8 @@ import Testing
         try await ServerTestHost.with { host in
             let agent = FileAgentDomains(host.connection)
             agent.put("/big", Data(count: SandboxService.maxFileBytes + 1))
-            try await Self.application(host, agent: agent).test(.router) { client in
-                let created = try await client.send(
-                    .post, "/v1/sandboxes",
-                    json: #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)"}"#
-                ).sandbox()
-                let reply = try await client.send(.get, "/v1/sandboxes/\(created.id)/files?path=/big")
+            try await Self.withSandbox(host, agent) { client, id in
+                let reply = try await client.send(.get, "/v1/sandboxes/\(id)/files?path=/big")
                 #expect(reply.status == .contentTooLarge, "\(reply.text)")
                 #expect(reply.apiError?.code == "too_large")
             }

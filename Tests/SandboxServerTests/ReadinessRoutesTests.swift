@@ -8,20 +8,10 @@ import Testing
 
 /// `run` waits for a booting guest's agent; `GET /v1/sandboxes/{id}` carries the readiness.
 @Suite struct ReadinessRoutesTests {
-    /// The host's sandboxes, with a guest agent that stays "not connected" for `silentCalls` calls.
-    static func application(_ host: ServerTestHost, agent: ScriptedAgentDomains) -> some ApplicationProtocol {
-        let registry = host.registry
-        let manager = SandboxManager(
-            domains: agent,
-            configuration: .init(jobsRoot: host.jobsRoot, owner: host.owner, gracefulShutdownTimeout: .zero))
-        return SandboxServerApp.application(
-            manager: manager, janitorInterval: nil, metrics: host.metrics, metricsText: { registry.emitToString() })
-    }
-
     @Test func runWaitsForAnAgentThatConnectsLate() async throws {
         try await ServerTestHost.with { host in
             let agent = ScriptedAgentDomains(host.connection, silentCalls: 3)
-            try await Self.application(host, agent: agent).test(.router) { client in
+            try await host.application(domains: agent).test(.router) { client in
                 let created = try await client.send(
                     .post, "/v1/sandboxes",
                     json: #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)"}"#
@@ -38,7 +28,7 @@ import Testing
     @Test func runOnAnAgentThatNeverConnectsIs504() async throws {
         try await ServerTestHost.with { host in
             let agent = ScriptedAgentDomains(host.connection, silentCalls: .max)
-            try await Self.application(host, agent: agent).test(.router) { client in
+            try await host.application(domains: agent).test(.router) { client in
                 let created = try await client.send(
                     .post, "/v1/sandboxes",
                     json: #"{"agent_id": "t", "auto_start": true, "source_vm_name": "\#(host.base)"}"#

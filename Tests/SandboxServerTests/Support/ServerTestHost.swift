@@ -73,6 +73,16 @@ struct ServerTestHost {
             metricsText: { registry.emitToString() }, policy: policy)
     }
 
+    /// The server over `domains` (a test double wrapping ``connection``, such as a scripted guest
+    /// agent), without a graceful shutdown on destroy.
+    func application(domains: any DomainManager) -> some ApplicationProtocol {
+        let registry = self.registry
+        let manager = SandboxManager(
+            domains: domains, configuration: .init(jobsRoot: jobsRoot, owner: owner, gracefulShutdownTimeout: .zero))
+        return SandboxServerApp.application(
+            manager: manager, janitorInterval: nil, metrics: metrics, metricsText: { registry.emitToString() })
+    }
+
     /// Folders left in the jobs root.
     func jobsLeft() -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: jobsRoot)) ?? []
