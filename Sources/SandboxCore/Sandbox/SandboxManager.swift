@@ -567,7 +567,7 @@ public actor SandboxManager {
                     metadata: ["sandbox": "\(name)", "job": "\(job)", "jobsRoot": "\(configuration.jobsRoot)"])
             }
             let domainXML = try? await domains.domainXML(named: name.value, inactive: true, secure: false)
-            await shutDownCleanly(name)
+            await shutDownCleanly(name, nics: domainXML.map(Self.networkNICs(in:)) ?? [:])
             try await domains.destroy(named: name.value)
             do {
                 try await domains.undefine(named: name.value)
@@ -595,7 +595,10 @@ public actor SandboxManager {
     /// task of its own that destroy stops waiting for at the deadline: the guest decides how long
     /// its agent takes (it may have frozen it), so destroy must not wait on it beyond its budget.
     /// The task ends by itself once the domain is destroyed (its agent calls then fail at once).
-    private func shutDownCleanly(_ name: SandboxName) async {
+    /// After a release, the domain lives until the networks in `nics` (MACs by network) no longer
+    /// list its leases (see ``releaseSettleTime``): a release still in QEMU's queue is lost when
+    /// the plug is pulled.
+    private func shutDownCleanly(_ name: SandboxName, nics: [String: Set<MACAddress>]) async {
         let timeout = configuration.gracefulShutdownTimeout
         guard timeout > .zero, (try? await domains.state(named: name.value)) == .running else { return }
         let clock = ContinuousClock()
@@ -605,7 +608,10 @@ public actor SandboxManager {
         }
         switch released {
         case true?:
-            return  // Leases are back; a disposable guest's disk needs no clean shutdown.
+            // Leases are back (once the network has seen them); a disposable guest's disk needs
+            // no clean shutdown.
+            await waitForLeasesToGo(of: name, nics: nics, until: min(deadline, clock.now + Self.releaseSettleTime))
+            return
         case nil:
             logger.info(
                 "the guest agent did not release the leases in time; destroying", metadata: ["sandbox": "\(name)"])
@@ -626,6 +632,33 @@ public actor SandboxManager {
             try? await Task.sleep(for: .milliseconds(100))
         }
         logger.info("sandbox did not shut down in time; destroying it", metadata: ["sandbox": "\(name)"])
+    }
+
+    /// The longest destroy waits, after the guest released its leases, for its networks to drop
+    /// them. On a loaded host an emulated guest's DHCPRELEASE can take a while to leave QEMU.
+    static let releaseSettleTime: Duration = .seconds(5)
+
+    /// Polls the networks' lease tables until none lists a MAC of `nics`, or until `deadline`
+    /// (then logs what is left: those leases stay until they expire). A network whose leases
+    /// cannot be read is not waited for.
+    private func waitForLeasesToGo(
+        of name: SandboxName, nics: [String: Set<MACAddress>], until deadline: ContinuousClock.Instant
+    ) async {
+        let clock = ContinuousClock()
+        var left: [String] = []
+        repeat {
+            left = []
+            for (network, macs) in nics {
+                guard let leases = try? await domains.networkDHCPLeases(network: network, mac: nil) else { continue }
+                left += leases.filter { lease in MACAddress(lease.mac).map(macs.contains) ?? false }
+                    .map { "\(network): \($0.ipAddress) (\($0.mac))" }
+            }
+            if left.isEmpty || Task.isCancelled { return }
+            try? await Task.sleep(for: .milliseconds(100))
+        } while clock.now < deadline
+        logger.info(
+            "the guest released its leases, but its network still lists them; they stay until they expire",
+            metadata: ["sandbox": "\(name)", "leases": "\(left.sorted())"])
     }
 
     /// Pings the guest agent (up to three times while time is left: a busy emulated guest can
