@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "sandbox-bench", targets: ["sandbox-bench"]),
         .library(name: "SandboxServer", targets: ["SandboxServer"]),
         .executable(name: "sandbox-server", targets: ["sandbox-server"]),
+        .library(name: "SandboxMCP", targets: ["SandboxMCP"]),
+        .executable(name: "sandbox-mcp", targets: ["sandbox-mcp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -22,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
     ],
     targets: [
         .systemLibrary(
@@ -77,11 +81,34 @@ let package = Package(
             name: "sandbox-server",
             dependencies: [
                 "SandboxServer",
+                "SandboxMCP",
                 "SandboxCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"]
+        ),
+        .target(
+            name: "SandboxMCP",
+            dependencies: [
+                "SandboxServer",
+                "SandboxCore",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "sandbox-mcp",
+            dependencies: [
+                "SandboxMCP",
+                "SandboxServer",
+                "SandboxCore",
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"]
@@ -102,6 +129,9 @@ let package = Package(
             name: "SandboxServerTests",
             dependencies: [
                 "SandboxServer",
+                "SandboxMCP",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 "SandboxCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -115,6 +145,7 @@ let package = Package(
             dependencies: [
                 "SandboxCore",
                 "SandboxServer",
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -15,6 +15,9 @@ import ServiceLifecycle
 /// closes connections between requests.
 public enum SandboxServerApp {
     public typealias Context = SandboxRequestContext
+    /// Adds routes over the service every route shares, behind the same middleware (authentication
+    /// included): how `sandbox-server` mounts the MCP endpoint of `SandboxMCP`.
+    public typealias RouteExtension = @Sendable (Router<Context>, SandboxService) -> Void
 
     /// The router with every route and middleware.
     /// - Parameters:
@@ -24,10 +27,11 @@ public enum SandboxServerApp {
     ///     that listens on loopback only).
     ///   - policy: what a request may ask for; the defaults are safe (see ``ServerPolicy``).
     ///   - history: where `…/run` records commands; nil keeps them in memory.
+    ///   - extensions: more routes over the same service (see ``RouteExtension``).
     public static func router(
         manager: SandboxManager, network: String? = nil, metrics: ServerMetrics = ServerMetrics(),
         metricsText: (@Sendable () -> String)? = nil, keys: APIKeys? = nil, policy: ServerPolicy = ServerPolicy(),
-        history: CommandHistory? = nil
+        history: CommandHistory? = nil, extensions: [RouteExtension] = []
     ) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
@@ -36,11 +40,11 @@ public enum SandboxServerApp {
         router.add(middleware: AuthMiddleware(keys: keys))
         SystemRoutes(manager: manager, metricsText: metricsText).register(on: router)
         DocsRoutes().register(on: router)
-        VMRoutes(manager: manager, policy: policy).register(on: router)
-        SandboxRoutes(
-            service: SandboxService(
-                manager: manager, network: network, policy: policy, history: history ?? .inMemory(), metrics: metrics)
-        ).register(on: router)
+        let service = SandboxService(
+            manager: manager, network: network, policy: policy, history: history ?? .inMemory(), metrics: metrics)
+        VMRoutes(service: service).register(on: router)
+        SandboxRoutes(service: service).register(on: router)
+        for extraRoutes in extensions { extraRoutes(router, service) }
         return router
     }
 
@@ -52,6 +56,7 @@ public enum SandboxServerApp {
         janitorInterval: Duration? = ServerConfiguration.defaultJanitorInterval, diskCapBytes: UInt64? = nil,
         metrics: ServerMetrics = ServerMetrics(), metricsText: (@Sendable () -> String)? = nil,
         keys: APIKeys? = nil, policy: ServerPolicy = ServerPolicy(), history: CommandHistory? = nil,
+        extensions: [RouteExtension] = [],
         logger: Logger = Logger(label: "sandbox-server", factory: { _ in SwiftLogNoOpLogHandler() })
     ) -> some ApplicationProtocol {
         let history = history ?? .inMemory()
@@ -65,7 +70,7 @@ public enum SandboxServerApp {
         return Application(
             router: router(
                 manager: manager, network: network, metrics: metrics, metricsText: metricsText, keys: keys,
-                policy: policy, history: history),
+                policy: policy, history: history, extensions: extensions),
             server: .http1(configuration: .init(idleTimeout: .milliseconds(milliseconds(policy.idleTimeout)))),
             configuration: .init(address: .hostname(host, port: port), serverName: "sandbox-server"),
             services: services, logger: logger)

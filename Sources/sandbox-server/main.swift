@@ -16,6 +16,7 @@ import Logging
 import Metrics
 import Prometheus
 import SandboxCore
+import SandboxMCP
 import SandboxServer
 import ServiceLifecycle
 
@@ -54,46 +55,21 @@ let registry = PrometheusCollectorRegistry()
 let metricsFactory = PrometheusMetricsFactory(registry: registry)
 MetricsSystem.bootstrap(metricsFactory)
 
-let connection: LibvirtConnection
+let runtime: ServiceRuntime
 do {
-    connection = try await LibvirtConnection(uri: configuration.libvirtURI, logger: logger)
+    runtime = try await ServiceRuntime.open(
+        configuration, logger: logger, metrics: SandboxMetrics(factory: metricsFactory))
 } catch {
-    fail("cannot connect to \(configuration.libvirtURI): \(error)", exitCode: 1)
+    fail(error.message, exitCode: error.exitCode)
 }
-// The NIC filter is checked once, here: without it a guest can spoof its neighbours' addresses,
-// so a missing one stops the server unless SANDBOX_ALLOW_MISSING_FILTER says otherwise.
-let filter: NetworkFilterPolicy
-do {
-    let resolved = try await configuration.isolation.resolveFilter { name throws(SandboxError) in
-        try await connection.networkFilterExists(named: name)
-    }
-    filter = resolved.policy
-    if let warning = resolved.warning { logger.warning("\(warning)") }
-} catch  where error.code == .invalidArgument {
-    await connection.close()
-    fail(error.message, exitCode: 2)
-} catch {
-    await connection.close()
-    fail("cannot look up the network filter on \(configuration.libvirtURI): \(error)", exitCode: 1)
-}
-let manager = SandboxManager(
-    domains: connection, configuration: configuration.managerConfiguration(filter: filter), logger: logger,
-    metrics: SandboxMetrics(factory: metricsFactory))
-
-let history: CommandHistory
-do {
-    history = try CommandHistory(folder: configuration.stateDirectory)
-} catch {
-    await connection.close()
-    fail(error.message, exitCode: 1)
-}
+let (connection, manager, history) = (runtime.connection, runtime.manager, runtime.history)
 
 let app = SandboxServerApp.application(
     manager: manager, host: configuration.host, port: configuration.port, network: configuration.network,
     janitorInterval: configuration.janitorInterval, diskCapBytes: configuration.isolation.maxDiskBytes,
     metrics: ServerMetrics(factory: metricsFactory),
     metricsText: { registry.emitToString() }, keys: keys, policy: configuration.policy, history: history,
-    logger: logger)
+    extensions: [MCPRoutes.extension(loopbackOnly: keys == nil, logger: logger)], logger: logger)
 
 if let keys {
     logger.info("API keys loaded", metadata: ["tenants": "\(keys.tenants.count)"])

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 
 /// JSON bodies in and out, the same way on every route.
-enum JSONResponse {
+package enum JSONResponse {
     /// The largest request body the service reads.
     static let maxRequestBytes = 1 << 20
 
@@ -47,7 +47,7 @@ enum JSONResponse {
         }
     }
 
-    static func describe(_ error: DecodingError) -> String {
+    package static func describe(_ error: DecodingError) -> String {
         func path(_ keys: [any CodingKey]) -> String {
             keys.isEmpty ? "body" : "'" + keys.map(\.stringValue).joined(separator: ".") + "'"
         }
@@ -80,14 +80,14 @@ enum JSONType {
 }
 
 /// Any key: lets a decoder list the keys a JSON object has, to refuse unknown ones.
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
+package struct AnyCodingKey: CodingKey {
+    package var stringValue: String
+    package var intValue: Int? { nil }
+    package init(stringValue: String) { self.stringValue = stringValue }
+    package init?(intValue: Int) { nil }
 
     /// Throws when `decoder`'s object has a key outside `known`.
-    static func rejectUnknownKeys(in decoder: any Decoder, known: Set<String>) throws {
+    package static func rejectUnknownKeys(in decoder: any Decoder, known: Set<String>) throws {
         let container = try decoder.container(keyedBy: AnyCodingKey.self)
         let unknown = container.allKeys.map(\.stringValue).filter { !known.contains($0) }.sorted()
         if !unknown.isEmpty {

@@ -86,7 +86,7 @@ public struct SandboxResource: Codable, Sendable, Hashable {
         self.tenant = tenant
     }
 
-    init(_ sandbox: Sandbox) {
+    package init(_ sandbox: Sandbox) {
         var network: String?
         if case .network(let name) = sandbox.interfaces.first?.source { network = name }
         self.init(
@@ -202,7 +202,7 @@ public struct ReadinessResource: Codable, Sendable, Hashable {
         case cloudInit = "cloud_init"
     }
 
-    init(_ readiness: SandboxManager.Readiness) {
+    package init(_ readiness: SandboxManager.Readiness) {
         stage = readiness.stage.rawValue
         ip = readiness.ipAddress
         agent = readiness.agentAnswers

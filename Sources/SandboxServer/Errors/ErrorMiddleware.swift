@@ -11,10 +11,10 @@ import SandboxCore
 ///
 /// Error messages never carry host paths: a 5xx answers only what failed, with the request id, and
 /// logs the full error under that id; a 4xx message has absolute paths replaced by `<path>`.
-struct ErrorMiddleware: RouterMiddleware {
-    typealias Context = SandboxRequestContext
+package struct ErrorMiddleware: RouterMiddleware {
+    package typealias Context = SandboxRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
         var context = context
@@ -33,7 +33,7 @@ struct ErrorMiddleware: RouterMiddleware {
         return response
     }
 
-    static func apiError(for error: any Error, logger: Logger) -> APIError {
+    package static func apiError(for error: any Error, logger: Logger) -> APIError {
         switch error {
         case var error as APIError:
             if error.status.code >= 500 {

@@ -1,39 +1,15 @@
 import Hummingbird
-import SandboxCore
 
 /// `GET /v1/vms`: the base VMs a request may clone, as the original's `{"vms": [...]}`: those in
 /// `SANDBOX_BASES` that exist, or without that list every shut-off domain that is not a sandbox
 /// (of any owner). Any tenant may list them; what it may clone is what it sees.
 struct VMRoutes: Sendable {
-    let manager: SandboxManager
-    let policy: ServerPolicy
+    let service: SandboxService
 
     func register(on router: Router<SandboxRequestContext>) {
         router.get("v1/vms") { _, context in
             _ = try context.requireTenant()
-            return try await list()
+            return try JSONResponse.make(VMList(vms: try await service.baseVMs()))
         }
-    }
-
-    func list() async throws -> Response {
-        let domains = await manager.domains
-        var vms: [VMList.VMInfo] = []
-        for domain in try await domains.listDomains().sorted(by: { $0.name < $1.name }) {
-            if let allowed = policy.allowedBases {
-                guard allowed.contains(domain.name) else { continue }
-            } else {
-                guard domain.state == .shutOff else { continue }
-            }
-            guard (try? await ServerPolicy.carriesSandboxMetadata(domain.name, domains: domains)) == false else {
-                continue
-            }
-            let xml = try? await domains.domainXML(named: domain.name, inactive: true, secure: false)
-            let base = xml.flatMap { try? BaseVM(xml: $0) }
-            vms.append(
-                .init(
-                    name: domain.name, uuid: domain.uuid, state: SandboxResource.stateName(domain.state),
-                    persistent: domain.isPersistent, diskPath: base?.diskPath))
-        }
-        return try JSONResponse.make(VMList(vms: vms))
     }
 }
