@@ -112,7 +112,10 @@ import Testing
             let cases: [(String, [String: Value], String)] = [
                 ("run_command", ["id": id], "missing field 'command'"),
                 ("run_command", ["id": id, "command": "true", "shell": "bash"], "unknown field 'shell'"),
-                ("run_command", ["id": id, "command": "true", "timeout_sec": "soon"], "'timeout_sec' must be a number"),
+                (
+                    "run_command", ["id": id, "command": "true", "timeout_sec": "soon"],
+                    "'timeout_sec' must be a number"
+                ),
                 ("run_command", ["id": id, "command": "true", "timeout_sec": 999_999], "policy_violation"),
                 ("read_file", ["id": id, "path": "relative"], "must be absolute"),
                 ("read_file", ["id": id, "path": "/a", "content": "x"], "read_file takes"),

@@ -8,7 +8,8 @@ import Testing
 /// `InMemoryTransport` pair, and helpers that call a tool and read its JSON answer.
 struct MCPSession {
     let client: Client
-    let server: Server
+    /// The in-process server; nil for a session with an executable.
+    var server: Server? = nil
 
     static func open(_ toolbox: SandboxToolbox) async throws -> MCPSession {
         let server = await SandboxMCPServer.make(toolbox)
@@ -21,7 +22,7 @@ struct MCPSession {
 
     func close() async {
         await client.disconnect()
-        await server.stop()
+        await server?.stop()
     }
 
     /// Calls `tool` and returns its answer's JSON object and whether it is an error.
