@@ -146,6 +146,7 @@ let package = Package(
                 "SandboxCore",
                 "SandboxServer",
                 .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MCP
 import Testing
 
 @testable import SandboxCore
@@ -132,8 +133,64 @@ struct ServerE2ETests {
                 note: String(
                     format: "virsh_sandbox 0.0.21b0 flow on a real guest: %@ in %.0fs",
                     clientStatus == 0 ? "ok" : "failed", took.seconds)))
+        let mcpNote = try await Self.agentSessionOverMCP(
+            base: fixture.baseName, server: open,
+            environment: [
+                "LIBVIRT_URI": environment.uri, "SANDBOX_NETWORK": environment.network,
+                "SANDBOX_JOBS_DIR": work + "/jobs", "SANDBOX_OWNER": owner, "SANDBOX_ALLOW_MISSING_FILTER": "false",
+                "SANDBOX_STATE_DIR": work + "/mcp-state",
+                "IP_DISCOVERY_TIMEOUT": "\(CloneNetworkingE2ETests.bootTimeout.components.seconds)s",
+            ], logFolder: work)
+        await ResultsFile.shared.append(E2EResult(flavour: flavour, sandbox: "sandbox-mcp", kind: "mcp", note: mcpNote))
         #expect(await open.terminate(within: .seconds(120)) == 0, "\(open.stderr)")
         #expect(try await manager.list().isEmpty)
+    }
+
+    /// An agent's MCP session on a real guest: `sandbox-mcp` over stdio creates a sandbox (and
+    /// waits for its address) and runs `uname -a` in it; `server`'s `POST /mcp` (no keys: the
+    /// local operator, as `sandbox-mcp` is) sees the same sandbox and runs a command too; the
+    /// stdio session destroys it and ends with exit 0. The figures, as a note.
+    static func agentSessionOverMCP(
+        base: String, server: ServerProcess, environment: [String: String], logFolder: String
+    ) async throws -> String {
+        let executable = try #require(ServerProcess.builtExecutable("sandbox-mcp"), "sandbox-mcp is not built")
+        let mcp = try MCPProcess(executable: executable, environment: environment, logFolder: logFolder)
+        let session = try await mcp.session()
+        let clock = ContinuousClock()
+        var started = clock.now
+        let created = try await session.call("create_sandbox", ["source_vm_name": .string(base)])
+        let createTook = clock.now - started
+        let id = try #require(created["id"] as? String, "\(created.text)\n\(mcp.stderr)")
+        #expect(created["ip_address"] as? String != nil, "\(created.text)")
+        started = clock.now
+        let uname = try await session.call(
+            "run_command", ["id": .string(id), "command": "uname -a", "timeout_sec": 900])
+        let unameTook = clock.now - started
+        #expect(uname["exit_code"] as? Int == 0, "\(uname.text)")
+        #expect((uname["stdout"] as? String)?.contains("Linux") == true, "\(uname.text)")
+
+        let http = Client(name: "sandbox-e2e", version: "1")
+        _ = try await http.connect(
+            transport: HTTPClientTransport(
+                endpoint: URL(string: "http://127.0.0.1:\(server.port)/mcp")!, streaming: false))
+        let overHTTP = MCPSession(client: http)
+        let shown = try await overHTTP.call("get_sandbox", ["id": .string(id)])
+        #expect(shown["state"] as? String == "RUNNING", "\(shown.text)")
+        let hostname = try await overHTTP.call("run_command", ["id": .string(id), "command": "hostname"])
+        #expect(hostname["exit_code"] as? Int == 0, "\(hostname.text)")
+        await http.disconnect()
+
+        started = clock.now
+        let destroyed = try await session.call("destroy_sandbox", ["id": .string(id)])
+        let destroyTook = clock.now - started
+        #expect(destroyed["state"] as? String == "DESTROYED", "\(destroyed.text)")
+        await session.client.disconnect()
+        #expect(await mcp.endSession() == 0, "\(mcp.stderr)")
+        #expect(server.isRunning, "\(server.stderr)")
+        return String(
+            format:
+                "sandbox-mcp (stdio): create with the IP %.1fs, uname -a %.2fs, destroy %.1fs; POST /mcp: get and run ok",
+            createTook.seconds, unameTook.seconds, destroyTook.seconds)
     }
 
     static let keys = ["alice": "alice-e2e-key-0123456789", "bob": "bob-e2e-key-9876543210"]

@@ -1,6 +1,5 @@
 import Foundation
 import MCP
-import SystemPackage
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -15,63 +14,20 @@ private let serverExecutable = ServerProcess.builtExecutable("sandbox-server")
 /// a `test:///` node file with a base VM.
 @Suite(.enabled(if: mcpExecutable != nil && serverExecutable != nil, "sandbox-mcp or sandbox-server is not built"))
 struct MCPProcessTests {
-    /// `sandbox-mcp` with `environment` (plus the host's libvirt URI, jobs and state folders),
-    /// stdin and stdout as pipes, stderr to a file.
-    final class MCPProcess: @unchecked Sendable {
-        let process = Process()
-        let toServer = Pipe()
-        let fromServer = Pipe()
-        let stderrPath: String
-
-        init(host: ServerProcessTests.Host, environment: [String: String] = [:]) throws {
-            stderrPath = host.folder + "/sandbox-mcp.err"
-            var variables = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME"].contains($0.key) }
-            variables.merge([
-                "LIBVIRT_URI": host.uri, "SANDBOX_JOBS_DIR": host.jobs, "SANDBOX_OWNER": "mcp-test",
-                "SANDBOX_STATE_DIR": host.folder + "/state", "SANDBOX_ALLOW_MISSING_FILTER": "true",
-            ]) { _, new in new }
-            variables.merge(environment) { _, new in new }
-            _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
-            let err = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
-            defer { try? err.close() }
-            process.executableURL = URL(fileURLWithPath: mcpExecutable!)
-            process.environment = variables
-            process.standardInput = toServer
-            process.standardOutput = fromServer
-            process.standardError = err
-            try process.run()
-        }
-
-        var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
-
-        /// The client side of the session: reads the server's stdout, writes its stdin.
-        func transport() -> StdioTransport {
-            StdioTransport(
-                input: FileDescriptor(rawValue: fromServer.fileHandleForReading.fileDescriptor),
-                output: FileDescriptor(rawValue: toServer.fileHandleForWriting.fileDescriptor))
-        }
-
-        /// Closes the server's stdin and waits up to `limit` for it to exit; its status, or nil.
-        func endSession(within limit: Duration = .seconds(30)) async -> Int32? {
-            try? toServer.fileHandleForWriting.close()
-            return await waitForExit(within: limit)
-        }
-
-        func waitForExit(within limit: Duration = .seconds(30)) async -> Int32? {
-            let deadline = ContinuousClock.now + limit
-            while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-            guard !process.isRunning else {
-                process.terminate()
-                return nil
-            }
-            return process.terminationReason == .exit ? process.terminationStatus : nil
-        }
+    /// `sandbox-mcp` on `host`'s node file, jobs and state folders, with `environment` added.
+    static func start(on host: ServerProcessTests.Host, environment: [String: String] = [:]) throws -> MCPProcess {
+        var variables = [
+            "LIBVIRT_URI": host.uri, "SANDBOX_JOBS_DIR": host.jobs, "SANDBOX_OWNER": "mcp-test",
+            "SANDBOX_STATE_DIR": host.folder + "/state", "SANDBOX_ALLOW_MISSING_FILTER": "true",
+        ]
+        variables.merge(environment) { _, new in new }
+        return try MCPProcess(executable: mcpExecutable!, environment: variables, logFolder: host.folder)
     }
 
     @Test func sandboxMCPOnStdioCreatesListsAndDestroys() async throws {
         let host = try ServerProcessTests.Host()
         defer { host.remove() }
-        let server = try MCPProcess(host: host)
+        let server = try Self.start(on: host)
         let client = Client(name: "sandbox-tests", version: "1")
         let initialized = try await client.connect(transport: server.transport())
         #expect(initialized.serverInfo.name == "sandbox-mcp")
@@ -105,12 +61,12 @@ struct MCPProcessTests {
         {
             var environment = ["SANDBOX_API_KEYS_FILE": keysFile]
             environment["SANDBOX_API_KEY"] = key
-            let server = try MCPProcess(host: host, environment: environment)
+            let server = try Self.start(on: host, environment: environment)
             #expect(await server.waitForExit() == 2, "\(server.stderr)")
             #expect(server.stderr.contains(expected), "\(server.stderr)")
         }
-        let server = try MCPProcess(
-            host: host,
+        let server = try Self.start(
+            on: host,
             environment: ["SANDBOX_API_KEYS_FILE": keysFile, "SANDBOX_API_KEY": TenantProcessTests.keys["bob"]!])
         let client = Client(name: "sandbox-tests", version: "1")
         _ = try await client.connect(transport: server.transport())

@@ -142,3 +142,17 @@ import Testing
         }
     }
 }
+
+extension MCPSession {
+    /// A session with a ``SandboxMCPServer`` for the toolbox's tenant, over an in-process
+    /// `InMemoryTransport` pair.
+    static func open(_ toolbox: SandboxToolbox) async throws -> MCPSession {
+        let server = await SandboxMCPServer.make(toolbox)
+        let (clientSide, serverSide) = await InMemoryTransport.createConnectedPair()
+        try await server.start(transport: serverSide)
+        let client = Client(name: "sandbox-tests", version: "1")
+        _ = try await client.connect(transport: clientSide)
+        return MCPSession(client: client, server: server)
+    }
+
+}

@@ -1,24 +1,14 @@
 import Foundation
 import MCP
-import SandboxMCP
-import SandboxServer
-import Testing
 
-/// An MCP client session with a ``SandboxMCPServer`` for one tenant, in-process over an
-/// `InMemoryTransport` pair, and helpers that call a tool and read its JSON answer.
+// Shared by SandboxServerTests and SandboxE2ETests (a symbolic link there): Foundation and MCP only.
+
+/// An MCP client session (with an in-process server, or with an executable) and a helper that
+/// calls a tool and reads its JSON answer.
 struct MCPSession {
     let client: Client
     /// The in-process server; nil for a session with an executable.
     var server: Server? = nil
-
-    static func open(_ toolbox: SandboxToolbox) async throws -> MCPSession {
-        let server = await SandboxMCPServer.make(toolbox)
-        let (clientSide, serverSide) = await InMemoryTransport.createConnectedPair()
-        try await server.start(transport: serverSide)
-        let client = Client(name: "sandbox-tests", version: "1")
-        _ = try await client.connect(transport: clientSide)
-        return MCPSession(client: client, server: server)
-    }
 
     func close() async {
         await client.disconnect()

@@ -1,0 +1,1 @@
+../SandboxServerTests/Support/MCPSession.swift
