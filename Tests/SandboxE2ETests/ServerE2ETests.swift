@@ -74,6 +74,21 @@ struct ServerE2ETests {
         #expect(run.command["exit_code"] as? Int == 0, "\(run.text)")
         #expect((run.command["stdout"] as? String)?.contains("Linux") == true, "\(run.text)")
 
+        // Streamed: output as it comes (three lines a second apart: three events or more), then the exit.
+        let streamed = try await send(
+            "POST", "/v1/sandboxes/\(id)/run/stream",
+            json:
+                #"{"command": "for i in 1 2 3; do echo line$i; sleep 1; done; echo oops >&2; exit 3", "timeout_sec": 120}"#
+        )
+        #expect(streamed.status == 200, "\(streamed.text)")
+        let events = streamed.events
+        let stdoutEvents = events.filter { $0.name == "stdout" }.compactMap { $0.object["text"] as? String }
+        #expect(stdoutEvents.joined() == "line1\nline2\nline3\n", "\(streamed.text)")
+        #expect(stdoutEvents.count >= 3, "not streamed: \(streamed.text)")
+        #expect(events.filter { $0.name == "stderr" }.compactMap { $0.object["text"] as? String }.joined() == "oops\n")
+        #expect(events.last?.name == "exit", "\(streamed.text)")
+        #expect((events.last?.object["command"] as? [String: Any])?["exit_code"] as? Int == 3, "\(streamed.text)")
+
         let shown = try await send("GET", "/v1/sandboxes/\(id)")
         #expect(shown.status == 200, "\(shown.text)")
         #expect(shown.sandbox["state"] as? String == "RUNNING", "\(shown.text)")

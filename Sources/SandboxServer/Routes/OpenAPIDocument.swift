@@ -1217,6 +1217,56 @@ enum OpenAPIDocument {
             "summary": "Run a command through the guest agent"
            }
           },
+          "/v1/sandboxes/{id}/run/stream": {
+           "parameters": [
+            {
+             "description": "SBX- id, name or UUID",
+             "in": "path",
+             "name": "id",
+             "required": true,
+             "schema": {
+              "type": "string"
+             }
+            }
+           ],
+           "post": {
+            "description": "Events: stdout and stderr with {\"text\": ...} as output comes, then exit with {\"command\": {...}} (the record, as run answers it) or error with the error body. The response starts once the command has; errors before that are JSON.",
+            "operationId": "streamSandboxCommand",
+            "requestBody": {
+             "content": {
+              "application/json": {
+               "schema": {
+                "$ref": "#/components/schemas/RunCommandRequest"
+               }
+              }
+             },
+             "required": true
+            },
+            "responses": {
+             "200": {
+              "content": {
+               "text/event-stream": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              },
+              "description": "the command's events"
+             },
+             "default": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Error"
+                }
+               }
+              },
+              "description": "an error"
+             }
+            },
+            "summary": "Run a command, its output as server-sent events"
+           }
+          },
           "/v1/sandboxes/{id}/start": {
            "parameters": [
             {

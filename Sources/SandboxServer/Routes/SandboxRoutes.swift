@@ -28,6 +28,10 @@ struct SandboxRoutes: Sendable {
         group.post("{id}/run") { request, context in
             try await run(try await find(context), request, tenant: try context.requireTenant())
         }
+        group.post("{id}/run/stream") { request, context in
+            try await runStream(
+                try await find(context), request, tenant: try context.requireTenant(), logger: context.logger)
+        }
         group.get("{id}/commands") { request, context in try await commands(try await find(context), request) }
         group.get("{id}/diagnose") { _, context in try await diagnose(try await find(context)) }
         group.get("{id}/files") { request, context in try await readFile(try await find(context), request) }

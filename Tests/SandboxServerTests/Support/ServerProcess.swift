@@ -135,6 +135,22 @@ struct HTTPReply: Sendable {
     }
 
     /// `error.code` of a JSON error body.
+    /// A `text/event-stream` body's events, in order: each one's name and its data as a JSON object.
+    var events: [(name: String, object: [String: Any])] { Self.events(text) }
+
+    static func events(_ text: String) -> [(name: String, object: [String: Any])] {
+        text.components(separatedBy: "\n\n").compactMap { block in
+            var name = ""
+            var data = ""
+            for line in block.split(separator: "\n") {
+                if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
+                if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
+            }
+            guard !name.isEmpty else { return nil }
+            return (name, (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any] ?? [:])
+        }
+    }
+
     /// The `sandbox` of a create's or a read's envelope.
     var sandbox: [String: Any] { object["sandbox"] as? [String: Any] ?? [:] }
     /// The `command` of a run's answer.
