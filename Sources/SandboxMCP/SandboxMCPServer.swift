@@ -18,7 +18,21 @@ public enum SandboxMCPServer {
                 """,
             capabilities: .init(tools: .init(listChanged: false)))
         await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: SandboxTool.definitions) }
-        await server.withMethodHandler(CallTool.self) { parameters in try await toolbox.call(parameters) }
+        let notifier = Notifier(server)
+        await server.withMethodHandler(CallTool.self) { parameters in
+            try await toolbox.call(parameters) { progress in
+                try? await notifier.server?.notify(ProgressNotification.message(progress))
+            }
+        }
         return server
     }
+}
+
+/// The server its own handler notifies through, held weakly: a handler that held it strongly
+/// would keep every server (one per HTTP request) alive for ever.
+private final class Notifier: @unchecked Sendable {
+    // Written once, in init.
+    weak var server: Server?
+
+    init(_ server: Server) { self.server = server }
 }

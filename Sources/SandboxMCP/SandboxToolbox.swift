@@ -22,14 +22,25 @@ public struct SandboxToolbox: Sendable {
         self.logger = logger
     }
 
-    /// Answers `tools/call`.
-    public func call(_ parameters: CallTool.Parameters) async throws -> CallTool.Result {
+    /// Sends a progress notification of the call being answered.
+    public typealias ProgressReporter = @Sendable (ProgressNotification.Parameters) async -> Void
+
+    /// Answers `tools/call`. When the call asks for progress (`_meta.progressToken`) and
+    /// `progress` is given, `run_command` reports its output through it as the command writes it:
+    /// each chunk a notification with `message` `stdout: …` or `stderr: …` and `progress` the bytes
+    /// so far; the result still holds the whole output.
+    public func call(_ parameters: CallTool.Parameters, progress: ProgressReporter? = nil) async throws
+        -> CallTool.Result
+    {
         guard let tool = SandboxTool(rawValue: parameters.name) else {
             throw MCPError.invalidParams("unknown tool '\(parameters.name.prefix(64))'")
         }
         let arguments = ToolArguments(parameters.arguments)
         do {
-            return try Self.result(try await perform(tool, arguments))
+            let reporter = parameters._meta?.progressToken.flatMap { token in
+                progress.map { report in ProgressChannel(token: token, report: report) }
+            }
+            return try Self.result(try await perform(tool, arguments, progress: reporter))
         } catch {
             let apiError = ErrorMiddleware.apiError(for: error, logger: logger)
             return CallTool.Result(
@@ -38,7 +49,9 @@ public struct SandboxToolbox: Sendable {
         }
     }
 
-    private func perform(_ tool: SandboxTool, _ arguments: ToolArguments) async throws -> any Encodable & Sendable {
+    private func perform(_ tool: SandboxTool, _ arguments: ToolArguments, progress: ProgressChannel?) async throws
+        -> any Encodable & Sendable
+    {
         switch tool {
         case .listBaseVMs:
             _ = try arguments.decode(NoArguments.self)
@@ -62,7 +75,8 @@ public struct SandboxToolbox: Sendable {
         case .runCommand:
             let summary = try await find(arguments)
             let body = try arguments.decode(RunCommandRequest.self, dropping: ["id"])
-            return try await service.run(body, in: summary, tenant: tenant)
+            guard let progress else { return try await service.run(body, in: summary, tenant: tenant) }
+            return try await streamed(body, in: summary, progress: progress)
         case .readFile:
             let summary = try await find(arguments)
             let file = try arguments.decode(FileArguments.self, dropping: ["id"])
@@ -90,6 +104,35 @@ public struct SandboxToolbox: Sendable {
         }
     }
 
+    /// Runs `body` with its output sent as progress while it runs: the record, with the whole
+    /// output (as `run` answers it), not the history's head.
+    private func streamed(_ body: RunCommandRequest, in summary: SandboxSummary, progress: ProgressChannel)
+        async throws -> CommandRecord
+    {
+        var stdout = Data()
+        var stderr = Data()
+        var chunkers = (stdout: UTF8Chunker(), stderr: UTF8Chunker())
+        for try await event in try await service.stream(body, in: summary, tenant: tenant) {
+            switch event {
+            case .stdout(let data):
+                stdout.append(data)
+                if let text = chunkers.stdout.text(appending: data) {
+                    await progress.send("stdout: " + text, bytes: stdout.count + stderr.count)
+                }
+            case .stderr(let data):
+                stderr.append(data)
+                if let text = chunkers.stderr.text(appending: data) {
+                    await progress.send("stderr: " + text, bytes: stdout.count + stderr.count)
+                }
+            case .finished(var record):
+                record.stdout = String(decoding: stdout, as: UTF8.self)
+                record.stderr = String(decoding: stderr, as: UTF8.self)
+                return record
+            }
+        }
+        throw APIError(status: .internalServerError, code: .internalError, message: "the command's stream ended early")
+    }
+
     /// The sandbox named by the `id` argument, if the tenant may see it; with `only`, `id` must
     /// be the only argument.
     private func find(_ arguments: ToolArguments, only: Bool = false) async throws -> SandboxSummary {
@@ -112,5 +155,15 @@ public struct SandboxToolbox: Sendable {
 private struct NoArguments: Decodable {
     init(from decoder: any Decoder) throws {
         try AnyCodingKey.rejectUnknownKeys(in: decoder, known: [])
+    }
+}
+
+/// Where a call's progress goes: its token and the server's notifier.
+struct ProgressChannel: Sendable {
+    let token: ProgressToken
+    let report: SandboxToolbox.ProgressReporter
+
+    func send(_ message: String, bytes: Int) async {
+        await report(.init(progressToken: token, progress: Double(bytes), message: message))
     }
 }

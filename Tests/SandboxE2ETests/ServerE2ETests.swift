@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import MCP
+import Synchronization
 import Testing
 
 @testable import SandboxCore
@@ -184,6 +185,24 @@ struct ServerE2ETests {
         #expect(uname["exit_code"] as? Int == 0, "\(uname.text)")
         #expect((uname["stdout"] as? String)?.contains("Linux") == true, "\(uname.text)")
 
+        // With a progress token: the output as it comes, one notification per line here.
+        let progress = Mutex<[String]>([])
+        await session.client.onNotification(ProgressNotification.self) { message in
+            progress.withLock { $0.append(message.params.message ?? "") }
+        }
+        let ticks = try MCPAnswer(
+            await session.client.callTool(
+                name: "run_command",
+                arguments: ["id": .string(id), "command": "for i in 1 2 3; do echo tick$i; sleep 1; done"],
+                meta: Metadata(progressToken: .string("e2e-ticks"))))
+        #expect(ticks["stdout"] as? String == "tick1\ntick2\ntick3\n", "\(ticks.text)")
+        let waitedSince = clock.now
+        while progress.withLock({ $0.count }) < 3, clock.now - waitedSince < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let messages = progress.withLock { $0 }
+        #expect(messages == ["stdout: tick1\n", "stdout: tick2\n", "stdout: tick3\n"], "\(messages)")
+
         let http = Client(name: "sandbox-e2e", version: "1")
         _ = try await http.connect(
             transport: HTTPClientTransport(
@@ -204,8 +223,8 @@ struct ServerE2ETests {
         #expect(server.isRunning, "\(server.stderr)")
         return String(
             format:
-                "sandbox-mcp (stdio): create with the IP %.1fs, uname -a %.2fs, destroy %.1fs; POST /mcp: get and run ok",
-            createTook.seconds, unameTook.seconds, destroyTook.seconds)
+                "sandbox-mcp (stdio): create with the IP %.1fs, uname -a %.2fs, %ld progress notifications for 3 lines, destroy %.1fs; POST /mcp: get and run ok",
+            createTook.seconds, unameTook.seconds, messages.count, destroyTook.seconds)
     }
 
     static let keys = ["alice": "alice-e2e-key-0123456789", "bob": "bob-e2e-key-9876543210"]

@@ -3,6 +3,7 @@ import MCP
 import SandboxCore
 import SandboxMCP
 import SandboxServer
+import Synchronization
 import Testing
 
 /// The MCP tools through a real MCP client session (in-process transport) on `test:///default`,
@@ -96,6 +97,45 @@ import Testing
             #expect((after["sandboxes"] as? [Any])?.isEmpty == true, "\(after.text)")
             #expect(host.jobsLeft().isEmpty)
             await bobs.close()
+            await session.close()
+        }
+    }
+
+    @Test func runCommandReportsItsOutputAsProgressWhenAsked() async throws {
+        try await ServerTestHost.with { host in
+            let agent = FileAgentDomains(host.connection)
+            let service = Self.service(host, agent)
+            let session = try await MCPSession.open(SandboxToolbox(service: service, tenant: Self.alice))
+            let received = Mutex<[ProgressNotification.Parameters]>([])
+            await session.client.onNotification(ProgressNotification.self) { message in
+                received.withLock { $0.append(message.params) }
+            }
+            let created = try await session.call(
+                "create_sandbox", ["source_vm_name": .string(host.base), "wait_for_ip": false])
+            let id = Value.string(try #require(created["id"] as? String, "\(created.text)"))
+
+            let answer = try MCPAnswer(
+                await session.client.callTool(
+                    name: "run_command", arguments: ["id": id, "command": "make"],
+                    meta: Metadata(progressToken: .string("run-1"))))
+            #expect(answer["exit_code"] as? Int == 0, "\(answer.text)")
+            #expect(answer["stdout"] as? String == "streamed €\n", "\(answer.text)")
+            #expect(answer["stderr"] as? String == "warned\n", "\(answer.text)")
+            // Notifications may trail the result by a moment.
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(10)
+            while received.withLock({ $0.count }) < 2, clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let progress = received.withLock { $0 }
+            #expect(progress.map(\.message) == ["stdout: streamed €\n", "stderr: warned\n"], "\(progress)")
+            #expect(progress.allSatisfy { $0.progressToken == .string("run-1") })
+            #expect(progress.map(\.progress) == [13, 20])
+
+            // Without a token: the same answer, no notifications.
+            let plain = try await session.call("run_command", ["id": id, "command": "make"])
+            #expect(plain["exit_code"] as? Int == 0, "\(plain.text)")
+            #expect(received.withLock { $0.count } == 2)
             await session.close()
         }
     }
