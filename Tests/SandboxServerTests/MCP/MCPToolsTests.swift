@@ -20,36 +20,54 @@ import Testing
                 configuration: .init(jobsRoot: host.jobsRoot, owner: host.owner, gracefulShutdownTimeout: .zero)))
     }
 
-    @Test func listsEveryTool() async throws {
+    /// Runs `body` with alice's session over a scripted agent on a fresh host, then closes it.
+    static func withAlice(
+        _ body: (ServerTestHost, FileAgentDomains, SandboxService, MCPSession) async throws -> Void
+    ) async throws {
         try await ServerTestHost.with { host in
-            let session = try await MCPSession.open(
-                SandboxToolbox(service: Self.service(host, FileAgentDomains(host.connection)), tenant: Self.alice))
+            let agent = FileAgentDomains(host.connection)
+            let service = Self.service(host, agent)
+            let session = try await MCPSession.open(SandboxToolbox(service: service, tenant: alice))
+            do {
+                try await body(host, agent, service, session)
+            } catch {
+                await session.close()
+                throw error
+            }
+            await session.close()
+        }
+    }
+
+    /// A running sandbox from the host's base (the test driver hands out no address: not waited
+    /// for), and its id.
+    static func createSandbox(_ session: MCPSession, _ host: ServerTestHost) async throws -> (MCPAnswer, Value) {
+        let created = try await session.call(
+            "create_sandbox", ["source_vm_name": .string(host.base), "wait_for_ip": false])
+        return (created, .string(try #require(created["id"] as? String, "\(created.text)")))
+    }
+
+    @Test func listsEveryTool() async throws {
+        try await Self.withAlice { _, _, _, session in
             let tools = try await session.client.listTools().tools
             #expect(tools.map(\.name) == SandboxTool.allCases.map(\.rawValue))
             for tool in tools {
                 #expect(tool.inputSchema.objectValue?["type"] == "object", "\(tool.name)")
                 #expect(tool.description?.isEmpty == false, "\(tool.name)")
             }
-            await session.close()
         }
     }
 
     @Test func aSandboxFromCreateToDestroy() async throws {
-        try await ServerTestHost.with { host in
-            let agent = FileAgentDomains(host.connection)
-            let service = Self.service(host, agent)
-            let session = try await MCPSession.open(SandboxToolbox(service: service, tenant: Self.alice))
+        try await Self.withAlice { host, agent, service, session in
             let bobs = try await MCPSession.open(SandboxToolbox(service: service, tenant: Self.bob))
 
             let bases = try await session.call("list_base_vms")
             let names = (bases["vms"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
             #expect(names.contains(host.base), "\(bases.text)")
 
-            // The test driver hands out no addresses: not waiting for one.
-            let created = try await session.call(
-                "create_sandbox", ["source_vm_name": .string(host.base), "wait_for_ip": false])
+            let (created, idValue) = try await Self.createSandbox(session, host)
             #expect(!created.isError, "\(created.text)")
-            let id = try #require(created["id"] as? String, "\(created.text)")
+            let id = try #require(idValue.stringValue)
             #expect(id.hasPrefix("SBX-"))
             #expect(created["state"] as? String == "RUNNING")
             #expect(created["agent_id"] as? String == "mcp")
@@ -97,22 +115,16 @@ import Testing
             #expect((after["sandboxes"] as? [Any])?.isEmpty == true, "\(after.text)")
             #expect(host.jobsLeft().isEmpty)
             await bobs.close()
-            await session.close()
         }
     }
 
     @Test func runCommandReportsItsOutputAsProgressWhenAsked() async throws {
-        try await ServerTestHost.with { host in
-            let agent = FileAgentDomains(host.connection)
-            let service = Self.service(host, agent)
-            let session = try await MCPSession.open(SandboxToolbox(service: service, tenant: Self.alice))
+        try await Self.withAlice { host, _, _, session in
             let received = Mutex<[ProgressNotification.Parameters]>([])
             await session.client.onNotification(ProgressNotification.self) { message in
                 received.withLock { $0.append(message.params) }
             }
-            let created = try await session.call(
-                "create_sandbox", ["source_vm_name": .string(host.base), "wait_for_ip": false])
-            let id = Value.string(try #require(created["id"] as? String, "\(created.text)"))
+            let (_, id) = try await Self.createSandbox(session, host)
 
             let answer = try MCPAnswer(
                 await session.client.callTool(
@@ -136,18 +148,12 @@ import Testing
             let plain = try await session.call("run_command", ["id": id, "command": "make"])
             #expect(plain["exit_code"] as? Int == 0, "\(plain.text)")
             #expect(received.withLock { $0.count } == 2)
-            await session.close()
         }
     }
 
     @Test func badArgumentsAreToolErrorsThatNeverReachTheGuest() async throws {
-        try await ServerTestHost.with { host in
-            let agent = FileAgentDomains(host.connection)
-            let session = try await MCPSession.open(
-                SandboxToolbox(service: Self.service(host, agent), tenant: Self.alice))
-            let created = try await session.call(
-                "create_sandbox", ["source_vm_name": .string(host.base), "wait_for_ip": false])
-            let id = Value.string(try #require(created["id"] as? String, "\(created.text)"))
+        try await Self.withAlice { host, agent, _, session in
+            let (_, id) = try await Self.createSandbox(session, host)
             let before = agent.requests.count
             let cases: [(String, [String: Value], String)] = [
                 ("run_command", ["id": id], "missing field 'command'"),
@@ -178,7 +184,6 @@ import Testing
             await #expect(throws: MCPError.self) { _ = try await session.client.callTool(name: "format_disk") }
             let left = try await session.call("list_sandboxes")
             #expect((left["sandboxes"] as? [Any])?.count == 1, "\(left.text)")
-            await session.close()
         }
     }
 }
