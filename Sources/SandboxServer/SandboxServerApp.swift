@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import SandboxCore
@@ -45,6 +46,7 @@ public enum SandboxServerApp {
         VMRoutes(service: service).register(on: router)
         SandboxRoutes(service: service).register(on: router)
         for extraRoutes in extensions { extraRoutes(router, service) }
+        addMethodNotAllowed(to: router)
         return router
     }
 
@@ -74,6 +76,28 @@ public enum SandboxServerApp {
             server: .http1(configuration: .init(idleTimeout: .milliseconds(milliseconds(policy.idleTimeout)))),
             configuration: .init(address: .hostname(host, port: port), serverName: "sandbox-server"),
             services: services, logger: logger)
+    }
+
+    /// A known path asked with a method it does not take answers 405 with `Allow` (Hummingbird
+    /// alone answers 404, as for an unknown path).
+    static func addMethodNotAllowed(to router: Router<Context>) {
+        var methods: [String: (path: RouterPath, methods: Set<HTTPRequest.Method>)] = [:]
+        for route in router.routes {
+            methods[route.path.description, default: (route.path, [])].methods.insert(route.method)
+        }
+        let candidates: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch]
+        for (path, taken) in methods.values {
+            let allow = candidates.filter(taken.contains).map(\.rawValue).joined(separator: ", ")
+            for method in candidates where !taken.contains(method) {
+                router.on(path, method: method) { _, _ -> Response in
+                    var error = APIError(
+                        status: .methodNotAllowed, code: .invalidArgument,
+                        message: "\(method.rawValue) is not a method of this route; it takes \(allow)")
+                    error.headers[.allow] = allow
+                    throw error
+                }
+            }
+        }
     }
 
     /// `duration` in whole milliseconds, saturating (the policy bounds it to a day).

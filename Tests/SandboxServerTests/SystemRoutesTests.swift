@@ -68,7 +68,8 @@ import Testing
     @Test func unknownRoutesAreJSON404s() async throws {
         try await ServerTestHost.with { host in
             try await host.application().test(.router) { client in
-                for (method, uri) in [("GET", "/v2/things"), ("PUT", "/v1/sandboxes"), ("PATCH", "/v1/health")] {
+                // A known path with another method is a 405 (MethodNotAllowedTests).
+                for (method, uri) in [("GET", "/v2/things"), ("PUT", "/v1/sandbox"), ("PATCH", "/v1/healthz")] {
                     let response = try await client.send(.init(method)!, uri)
                     #expect(response.status == .notFound, "\(method) \(uri)")
                     #expect(response.apiError?.code == "not_found")
