@@ -67,11 +67,7 @@ public struct SandboxToolbox: Sendable {
             for summary in try await service.list(tenant: tenant) { resources.append(await service.resource(summary)) }
             return SandboxesOutput(sandboxes: resources)
         case .getSandbox:
-            let summary = try await find(arguments, only: true)
-            let readiness = try await service.manager.readiness(of: try SandboxName(summary.name))
-            var resource = await service.resource(summary, ip: readiness.ipAddress)
-            resource.readiness = ReadinessResource(readiness)
-            return resource
+            return try await service.detailed(try await find(arguments, only: true))
         case .runCommand:
             let summary = try await find(arguments)
             let body = try arguments.decode(RunCommandRequest.self, dropping: ["id"])

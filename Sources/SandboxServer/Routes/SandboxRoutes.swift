@@ -79,10 +79,7 @@ struct SandboxRoutes: Sendable {
     func show(_ summary: SandboxSummary, _ request: Request) async throws -> Response {
         let includeCommands = try Self.flag(
             request.uri.queryParameters["include_commands"].map(String.init), name: "include_commands")
-        let name = try SandboxName(summary.name)
-        let readiness = try await manager.readiness(of: name)
-        var resource = await service.resource(summary, ip: readiness.ipAddress)
-        resource.readiness = ReadinessResource(readiness)
+        let resource = try await service.detailed(summary)
         var commands: [CommandRecord]?
         if includeCommands {
             commands = try await history.commands(sandboxUUID: summary.uuid, tenant: nil, limit: nil, offset: 0)

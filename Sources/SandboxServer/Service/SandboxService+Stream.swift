@@ -43,7 +43,7 @@ extension SandboxService {
         options.waitForAgent = false
         let events = manager.stream(
             in: name, "/bin/sh", ["-c", RunCommandRequest.shellCommand(body.command, user: user)], options: options)
-        let history = self.history
+        let service = self
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: RunEvent.self, throwing: (any Error).self)
         let task = Task {
             var kept = KeptOutput(limit: CommandHistory.maxStoredOutputBytes)
@@ -61,14 +61,10 @@ extension SandboxService {
                         exit = result
                     }
                 }
-                let record = CommandRecord(
-                    id: CommandRecord.newID(), sandboxID: SandboxResource.idPrefix + summary.name,
-                    command: body.command, stdout: String(decoding: kept.stdout.bytes, as: UTF8.self),
-                    stderr: String(decoding: kept.stderr.bytes, as: UTF8.self), exitCode: exit.exitCode,
-                    startedAt: CommandRecord.timestamp(started), endedAt: CommandRecord.timestamp(Date()),
-                    envJSON: CommandRecord.envJSON(environment),
-                    metadata: .init(user: user ?? "root", truncated: kept.truncated ? true : nil), signal: exit.signal)
-                try await history.append(record, sandboxUUID: summary.uuid, tenant: summary.tenant ?? tenant.name)
+                let record = try await service.recordRun(
+                    body.command, in: summary, tenant: tenant, user: user, environment: environment, started: started,
+                    stdout: String(decoding: kept.stdout.bytes, as: UTF8.self),
+                    stderr: String(decoding: kept.stderr.bytes, as: UTF8.self), exit: exit, truncated: kept.truncated)
                 continuation.yield(.finished(record))
                 continuation.finish()
             } catch let error as SandboxError {

@@ -86,14 +86,34 @@ public struct SandboxService: Sendable {
         let result = try await manager.run(
             in: name, RunCommandRequest.shellCommand(body.command, user: user),
             options: .init(timeout: timeout, environment: environment))
+        return try await recordRun(
+            body.command, in: summary, tenant: tenant, user: user, environment: environment, started: started,
+            stdout: result.stdout, stderr: result.stderr, exit: result)
+    }
+
+    /// The record of a command that ran (output as given, exit status from `exit`), added to
+    /// the history: what ``run(_:in:tenant:)`` and ``stream(_:in:tenant:)`` answer.
+    func recordRun(
+        _ command: String, in summary: SandboxSummary, tenant: Tenant, user: String?, environment: [String: String],
+        started: Date, stdout: String, stderr: String, exit: GuestAgentClient.ExecResult, truncated: Bool = false
+    ) async throws -> CommandRecord {
         let record = CommandRecord(
-            id: CommandRecord.newID(), sandboxID: SandboxResource.idPrefix + summary.name, command: body.command,
-            stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode,
+            id: CommandRecord.newID(), sandboxID: SandboxResource.idPrefix + summary.name, command: command,
+            stdout: stdout, stderr: stderr, exitCode: exit.exitCode,
             startedAt: CommandRecord.timestamp(started), endedAt: CommandRecord.timestamp(Date()),
-            envJSON: CommandRecord.envJSON(environment), metadata: .init(user: user ?? "root"),
-            signal: result.signal)
+            envJSON: CommandRecord.envJSON(environment),
+            metadata: .init(user: user ?? "root", truncated: truncated ? true : nil), signal: exit.signal)
         try await history.append(record, sandboxUUID: summary.uuid, tenant: summary.tenant ?? tenant.name)
         return record
+    }
+
+    /// The sandbox with its readiness (stage, address, agent, cloud-init), which ``resource(_:ip:)``
+    /// leaves out to stay cheap.
+    public func detailed(_ summary: SandboxSummary) async throws -> SandboxResource {
+        let readiness = try await manager.readiness(of: try SandboxName(summary.name))
+        var resource = await resource(summary, ip: readiness.ipAddress)
+        resource.readiness = ReadinessResource(readiness)
+        return resource
     }
 
     /// The sandbox as the API shows it (its first NIC read from the live XML).
