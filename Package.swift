@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "SandboxCore", targets: ["SandboxCore"]),
         .executable(name: "sandbox-demo", targets: ["sandbox-demo"]),
         .executable(name: "sandbox-bench", targets: ["sandbox-bench"]),
+        .library(name: "SandboxSSH", targets: ["SandboxSSH"]),
         .library(name: "SandboxServer", targets: ["SandboxServer"]),
         .executable(name: "sandbox-server", targets: ["sandbox-server"]),
         .library(name: "SandboxMCP", targets: ["SandboxMCP"]),
@@ -26,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssh", from: "0.15.1"),
     ],
     targets: [
         .systemLibrary(
@@ -65,9 +68,20 @@ let package = Package(
             ]
         ),
         .target(
+            name: "SandboxSSH",
+            dependencies: [
+                "SandboxCore",
+                .product(name: "NIOSSH", package: "swift-nio-ssh"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
             name: "SandboxServer",
             dependencies: [
                 "SandboxCore",
+                "SandboxSSH",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -124,6 +138,10 @@ let package = Package(
         .testTarget(
             name: "SandboxCoreTests",
             dependencies: ["SandboxCore", .product(name: "MetricsTestKit", package: "swift-metrics")]
+        ),
+        .testTarget(
+            name: "SandboxSSHTests",
+            dependencies: ["SandboxSSH", "SandboxCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "SandboxServerTests",

@@ -8,7 +8,10 @@ build_packages=(pkg-config libvirt-dev libisofs-dev libsqlite3-dev)
 # Checkers written by others: libvirt's virsh and schema validator, the ISO readers, cloud-init's
 # schema check, netplan's generator, qemu-img, and the fork-based tools the benchmarks compare with.
 test_packages=(libvirt-clients libxml2-utils genisoimage util-linux cloud-init netplan.io qemu-utils
-  cloud-image-utils python3-yaml python3-venv)
+  cloud-image-utils python3-yaml python3-venv
+  # OpenSSH's own server and ssh-keygen: SandboxSSHTests run SSHCommandRunner against a real sshd
+  # on loopback and read the keys it writes with ssh-keygen (no sshd service is started: see below)
+  openssh-server openssh-client)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then wanted+=("${test_packages[@]}"); fi
@@ -21,8 +24,18 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   sudo=""
   [[ $(id -u) -ne 0 ]] && sudo="sudo"
   echo "installing: ${missing[*]}" >&2
+  # Packages install no running services (openssh-server would start sshd on port 22): a
+  # policy-rc.d that refuses every start is in place during the install, unless one already is.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\n# temporary: from sandboxcore scripts/install-deps.sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod 755 "$policy"
+    made_policy=1
+  fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [[ $made_policy == 1 ]]; then $sudo rm -f "$policy"; fi
 fi
 
 # The original system's own Python SDK, unchanged from PyPI, in a venv of its own: the

@@ -65,7 +65,7 @@ extension GuestAgentClient {
             return variables.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         }
 
-        func validate() throws(SandboxError) {
+        package func validate() throws(SandboxError) {
             guard timeout > .zero else { throw .invalid("the exec timeout must be positive, not \(timeout)") }
             guard maxOutputBytes >= 0 else {
                 throw .invalid("maxOutputBytes must be 0 or more, not \(maxOutputBytes)")

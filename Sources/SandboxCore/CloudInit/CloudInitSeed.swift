@@ -75,6 +75,10 @@ public struct UserData: Sendable, Hashable {
     public var sshUser: String
     /// A YAML mapping (with or without a leading `#cloud-config` line).
     public var extraCloudConfig: String?
+    /// Host keys the guest's sshd uses instead of generating its own (cloud-init's `ssh_keys`), at
+    /// most one per ``SSHHostKey/Algorithm``. With them, cloud-init removes the keys the image
+    /// carries and generates none, so the guest presents exactly these: pin them.
+    public var sshHostKeys: [SSHHostKey] = []
     /// Give the clone its own `/etc/machine-id` on its first boot (a `bootcmd`, once per instance:
     /// the file is removed and `systemd-machine-id-setup` makes a new one). Needed when the base
     /// image was not generalised (its machine-id is set): otherwise every clone shares it, and with
@@ -99,6 +103,13 @@ public struct UserData: Sendable, Hashable {
     ]
 
     func validate() throws(SandboxError) {
+        var algorithms: Set<SSHHostKey.Algorithm> = []
+        for key in sshHostKeys {
+            try key.validate()
+            guard let algorithm = key.algorithm, algorithms.insert(algorithm).inserted else {
+                throw .invalid("at most one SSH host key per algorithm (\(key.algorithm?.rawValue ?? "?") twice)")
+            }
+        }
         for key in sshAuthorizedKeys {
             try ValueChecks.freeText(key, what: "SSH authorized key", maxBytes: 16_384)
             let type = key.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""

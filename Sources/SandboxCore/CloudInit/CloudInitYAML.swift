@@ -61,6 +61,16 @@ enum CloudInitYAML {
             pairs.append((plain("users"), .sequence(Node.Sequence([user]))))
             if data.sshUser == "root" { pairs.append((plain("disable_root"), bool(false))) }
         }
+        if !data.sshHostKeys.isEmpty {
+            var keys: [(String, Node)] = []
+            for key in data.sshHostKeys {
+                guard let algorithm = key.algorithm?.rawValue else { continue }
+                let privateKey = key.privateKey.hasSuffix("\n") ? key.privateKey : key.privateKey + "\n"
+                keys.append(("\(algorithm)_private", quoted(privateKey)))
+                keys.append(("\(algorithm)_public", quoted(key.publicKey)))
+            }
+            pairs.append((plain("ssh_keys"), mapping(keys)))
+        }
         if let extra = data.extraCloudConfig {
             let extraPairs = try parseMapping(extra, what: "extra cloud-config")
             let overridden = Set(extraPairs.compactMap { $0.0.string })

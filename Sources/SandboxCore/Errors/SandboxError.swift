@@ -40,6 +40,12 @@ public struct SandboxError: Error, Sendable, Hashable, CustomStringConvertible {
         /// A command's output or a file is larger than the limit the caller set (or than the
         /// guest agent can carry).
         public static let tooLarge = Code(rawValue: "too_large")
+        /// SSH could not get a command to the guest: nothing listens, the connection failed, or the
+        /// guest refused the key. Nothing was run.
+        public static let sshUnavailable = Code(rawValue: "ssh_unavailable")
+        /// The guest's SSH server presented a host key other than the pinned one: someone else
+        /// answered at its address. Nothing was sent to it.
+        public static let hostKeyMismatch = Code(rawValue: "host_key_mismatch")
     }
 
     /// Details from the layer below, when there are any.

@@ -163,7 +163,7 @@ public actor SandboxManager {
         // The metadata is checked now so that bad input fails before anything is made.
         try SandboxMetadata(
             owner: configuration.owner, baseVM: request.baseVM, createdAt: 0, agentID: request.agentID,
-            ttlSeconds: request.ttlSeconds, tenant: request.tenant
+            ttlSeconds: request.ttlSeconds, tenant: request.tenant, ssh: request.sshEndpoint
         ).validate()
         let name = try await reserveName(request.name)
         defer { pendingNames.remove(name.value) }
@@ -313,7 +313,8 @@ public actor SandboxManager {
             serialLogPath: consolePath, emulator: base.emulator,
             metadata: SandboxMetadata(
                 owner: configuration.owner, baseVM: request.baseVM, createdAt: createdAt, agentID: request.agentID,
-                ttlSeconds: request.ttlSeconds, jobDirectory: made.jobDirectory, tenant: request.tenant))
+                ttlSeconds: request.ttlSeconds, jobDirectory: made.jobDirectory, tenant: request.tenant,
+                ssh: request.sshEndpoint))
         spec.extraNICs = interfaces.dropFirst().map { .init(source: $0.source, mac: $0.mac, filter: filter) }
         applyIsolation(to: &spec, interfaces: interfaces)
         let xml = try DomainXMLRenderer().render(spec)
@@ -353,7 +354,7 @@ public actor SandboxManager {
             name: name, uuid: summary.uuid, mac: mac, baseVM: request.baseVM, jobDirectory: made.jobDirectory,
             overlayPath: overlayPath, seedISOPath: seedPath, consoleLogPath: consolePath, state: state,
             createdAt: createdAt, agentID: request.agentID, ttlSeconds: request.ttlSeconds, ipAddress: address,
-            interfaces: interfaces, tenant: request.tenant)
+            interfaces: interfaces, tenant: request.tenant, ssh: request.sshEndpoint)
     }
 
     private func rollBack(_ made: CreatedResources, name: SandboxName) async {
@@ -728,7 +729,7 @@ public actor SandboxManager {
                 SandboxSummary(
                     name: domain.name, uuid: domain.uuid, state: domain.state, baseVM: metadata.baseVM,
                     createdAt: metadata.createdAt, agentID: metadata.agentID, ttlSeconds: metadata.ttlSeconds,
-                    jobDirectory: metadata.jobDirectory, tenant: metadata.tenant))
+                    jobDirectory: metadata.jobDirectory, tenant: metadata.tenant, ssh: metadata.ssh))
         }
         return result.sorted { $0.name < $1.name }
     }

@@ -18,6 +18,10 @@ extension SandboxMetadata {
         self.init(
             owner: owner, baseVM: base, createdAt: created, agentID: fields["agent"],
             ttlSeconds: fields["ttl"].flatMap { Int($0) }, jobDirectory: fields["job"],
-            tenant: fields["tenant"])
+            tenant: fields["tenant"],
+            ssh: fields["sshuser"].map { user in
+                SSHEndpoint(
+                    user: user, hostKeys: (fields["sshhostkeys"] ?? "").split(separator: "\n").map(String.init))
+            })
     }
 }

@@ -43,6 +43,12 @@ public struct SandboxRequest: Sendable, Hashable {
     /// for services that keep tenants apart; SandboxCore itself does not filter by it.
     public var tenant: String?
 
+    /// Where SSH reaches the sandbox: recorded when the seed installs host keys.
+    var sshEndpoint: SSHEndpoint? {
+        guard !userData.sshHostKeys.isEmpty else { return nil }
+        return SSHEndpoint(user: userData.sshUser, hostKeys: userData.sshHostKeys.map(\.publicKeyWithoutComment))
+    }
+
     public init(
         baseVM: String, name: SandboxName? = nil, memoryMiB: Int? = nil, vcpus: Int? = nil, hostname: Hostname? = nil,
         userData: UserData = UserData(), network: DomainSpec.NIC.Source? = nil, virtType: DomainSpec.VirtType? = nil,
@@ -86,6 +92,8 @@ public struct Sandbox: Sendable, Hashable, Codable {
     public var interfaces: [Interface] = []
     /// The tenant from the request, recorded in the metadata.
     public var tenant: String?
+    /// The SSH login and pinned host keys, when the request's ``UserData/sshHostKeys`` were set.
+    public var ssh: SSHEndpoint?
 
     /// One NIC of a sandbox as it was made.
     public struct Interface: Sendable, Hashable, Codable {
@@ -112,4 +120,6 @@ public struct SandboxSummary: Sendable, Hashable, Codable {
     public var jobDirectory: String?
     /// The tenant recorded in the metadata, if any.
     public var tenant: String?
+    /// The SSH login and pinned host keys recorded in the metadata, if any.
+    public var ssh: SSHEndpoint?
 }

@@ -253,12 +253,16 @@ public struct SandboxMetadata: Sendable, Hashable, Codable {
     public var jobDirectory: String?
     /// The tenant the sandbox belongs to, when a multi-tenant service made it.
     public var tenant: String?
+    /// How to reach the sandbox over SSH when its seed installed host keys: the login user and the
+    /// host public keys to pin.
+    public var ssh: SSHEndpoint?
 
     public init(
         owner: String = "sandboxcore", baseVM: String, createdAt: Int64, agentID: String? = nil,
-        ttlSeconds: Int? = nil, jobDirectory: String? = nil, tenant: String? = nil
+        ttlSeconds: Int? = nil, jobDirectory: String? = nil, tenant: String? = nil, ssh: SSHEndpoint? = nil
     ) {
         self.tenant = tenant
+        self.ssh = ssh
         self.owner = owner
         self.baseVM = baseVM
         self.createdAt = createdAt
@@ -276,6 +280,10 @@ public struct SandboxMetadata: Sendable, Hashable, Codable {
         }
         if let jobDirectory { try ValueChecks.absolutePath(jobDirectory, what: "job directory") }
         if let tenant { try ValueChecks.token(tenant, what: "tenant") }
+        if let ssh {
+            try ValueChecks.token(ssh.user, what: "SSH user")
+            for key in ssh.hostKeys { try ValueChecks.freeText(key, what: "SSH host key", maxBytes: 16_384) }
+        }
     }
 }
 

@@ -62,6 +62,10 @@ public struct DomainXMLRenderer: Sendable {
         if let ttl = metadata.ttlSeconds { fields.append(XMLTree("\(prefix):ttl", text: String(ttl))) }
         if let job = metadata.jobDirectory { fields.append(XMLTree("\(prefix):job", text: job)) }
         if let tenant = metadata.tenant { fields.append(XMLTree("\(prefix):tenant", text: tenant)) }
+        if let ssh = metadata.ssh {
+            fields.append(XMLTree("\(prefix):sshuser", text: ssh.user))
+            fields.append(XMLTree("\(prefix):sshhostkeys", text: ssh.hostKeys.joined(separator: "\n")))
+        }
         return XMLTree(
             "\(prefix):sandbox", [("xmlns:\(prefix)", SandboxMetadata.namespaceURI)], children: fields)
     }
