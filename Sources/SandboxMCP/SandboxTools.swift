@@ -107,6 +107,10 @@ public enum SandboxTool: String, CaseIterable, Sendable {
                         "description": "Environment variables.",
                     ],
                     "user": ["type": "string", "description": "The guest user to run as; default root."],
+                    "transport": [
+                        "type": "string", "enum": ["agent", "ssh"],
+                        "description": "How the command reaches the guest: its guest agent (default) or SSH.",
+                    ],
                 ], required: ["id", "command"])
         case .readFile:
             return Self.object(

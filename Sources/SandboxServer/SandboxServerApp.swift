@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import SandboxCore
+import SandboxSSH
 import ServiceLifecycle
 
 /// Builds the sandbox HTTP service: the routes over a ``SandboxCore/SandboxManager``, JSON
@@ -32,7 +33,7 @@ public enum SandboxServerApp {
     public static func router(
         manager: SandboxManager, network: String? = nil, metrics: ServerMetrics = ServerMetrics(),
         metricsText: (@Sendable () -> String)? = nil, keys: APIKeys? = nil, policy: ServerPolicy = ServerPolicy(),
-        history: CommandHistory? = nil, extensions: [RouteExtension] = []
+        history: CommandHistory? = nil, sshIdentity: SSHIdentity? = nil, extensions: [RouteExtension] = []
     ) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
@@ -42,7 +43,8 @@ public enum SandboxServerApp {
         SystemRoutes(manager: manager, metricsText: metricsText).register(on: router)
         DocsRoutes().register(on: router)
         let service = SandboxService(
-            manager: manager, network: network, policy: policy, history: history ?? .inMemory(), metrics: metrics)
+            manager: manager, network: network, policy: policy, history: history ?? .inMemory(), metrics: metrics,
+            sshIdentity: sshIdentity)
         VMRoutes(service: service).register(on: router)
         SandboxRoutes(service: service).register(on: router)
         for extraRoutes in extensions { extraRoutes(router, service) }
@@ -58,7 +60,7 @@ public enum SandboxServerApp {
         janitorInterval: Duration? = ServerConfiguration.defaultJanitorInterval, diskCapBytes: UInt64? = nil,
         metrics: ServerMetrics = ServerMetrics(), metricsText: (@Sendable () -> String)? = nil,
         keys: APIKeys? = nil, policy: ServerPolicy = ServerPolicy(), history: CommandHistory? = nil,
-        extensions: [RouteExtension] = [],
+        sshIdentity: SSHIdentity? = nil, extensions: [RouteExtension] = [],
         logger: Logger = Logger(label: "sandbox-server", factory: { _ in SwiftLogNoOpLogHandler() })
     ) -> some ApplicationProtocol {
         let history = history ?? .inMemory()
@@ -72,7 +74,7 @@ public enum SandboxServerApp {
         return Application(
             router: router(
                 manager: manager, network: network, metrics: metrics, metricsText: metricsText, keys: keys,
-                policy: policy, history: history, extensions: extensions),
+                policy: policy, history: history, sshIdentity: sshIdentity, extensions: extensions),
             server: .http1(configuration: .init(idleTimeout: .milliseconds(milliseconds(policy.idleTimeout)))),
             configuration: .init(address: .hostname(host, port: port), serverName: "sandbox-server"),
             services: services, logger: logger)

@@ -53,7 +53,8 @@ do {
     fail(error.message, exitCode: error.exitCode)
 }
 let service = SandboxService(
-    manager: runtime.manager, network: configuration.network, policy: configuration.policy, history: runtime.history)
+    manager: runtime.manager, network: configuration.network, policy: configuration.policy, history: runtime.history,
+    sshIdentity: runtime.sshIdentity)
 let server = await SandboxMCPServer.make(SandboxToolbox(service: service, tenant: tenant, logger: logger))
 logger.info(
     "serving MCP on stdio",

@@ -69,6 +69,7 @@ let app = SandboxServerApp.application(
     janitorInterval: configuration.janitorInterval, diskCapBytes: configuration.isolation.maxDiskBytes,
     metrics: ServerMetrics(factory: metricsFactory),
     metricsText: { registry.emitToString() }, keys: keys, policy: configuration.policy, history: history,
+    sshIdentity: runtime.sshIdentity,
     extensions: [MCPRoutes.extension(loopbackOnly: keys == nil, logger: logger)], logger: logger)
 
 if let keys {

@@ -1,5 +1,6 @@
 import Logging
 import SandboxCore
+import SandboxSSH
 
 /// What `sandbox-server` and `sandbox-mcp` open before they serve, from one
 /// ``ServerConfiguration``: the libvirt connection, the manager (with the NIC filter checked once,
@@ -9,6 +10,9 @@ public struct ServiceRuntime: Sendable {
     public let connection: LibvirtConnection
     public let manager: SandboxManager
     public let history: CommandHistory
+    /// The key the service signs in to its sandboxes with over SSH
+    /// (`STATE_DIRECTORY/ssh/id_ed25519`, made on the first start).
+    public let sshIdentity: SSHIdentity
 
     /// Why the runtime could not open, and the exit code the executables use for it: 2 for an
     /// invalid configuration (a missing network filter included), 1 when libvirt or the state
@@ -52,6 +56,14 @@ public struct ServiceRuntime: Sendable {
             await connection.close()
             throw StartupError(message: error.message, exitCode: 1)
         }
-        return ServiceRuntime(connection: connection, manager: manager, history: history)
+        let sshIdentity: SSHIdentity
+        do {
+            sshIdentity = try SSHIdentity.loadOrCreate(
+                at: configuration.stateDirectory + "/ssh/id_ed25519", comment: "sandbox-server")
+        } catch {
+            await connection.close()
+            throw StartupError(message: error.message, exitCode: 1)
+        }
+        return ServiceRuntime(connection: connection, manager: manager, history: history, sshIdentity: sshIdentity)
     }
 }

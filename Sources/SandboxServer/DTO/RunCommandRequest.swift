@@ -5,14 +5,24 @@
 /// `runuser`, which the guest must have: util-linux, in every Debian and Ubuntu image).
 /// `timeout_sec` defaults to ``defaultTimeoutSeconds`` (as does 0, as in the original) and may be
 /// at most the policy's ``ServerPolicy/maxRunTimeoutSeconds`` (default ``maxTimeoutSeconds``).
-/// `private_key_path`, the original's SSH key, is accepted and not used: commands go through the
-/// guest agent.
+/// `transport` is `agent` (the default: the QEMU guest agent, no network needed) or `ssh` (the
+/// sandbox's SSH server at its address, signed in with the service's own key and accepted only
+/// with the host key the sandbox's seed installed: for bases without qemu-guest-agent).
+/// `private_key_path`, the original's SSH key on the server's disk, is accepted and not used: the
+/// service signs in with its own key, never with a file a client names.
 public struct RunCommandRequest: Codable, Sendable, Hashable {
     public var command: String
     public var timeoutSeconds: Int?
     public var environment: [String: String]?
     public var user: String?
     public var privateKeyPath: String?
+    /// `agent` (default) or `ssh`.
+    public var transport: String?
+
+    /// How a command reaches the guest.
+    public enum Transport: String, Sendable, CaseIterable {
+        case agent, ssh
+    }
 
     public static let defaultTimeoutSeconds = 60
     public static let maxTimeoutSeconds = 3600
@@ -20,14 +30,17 @@ public struct RunCommandRequest: Codable, Sendable, Hashable {
     public static let maxEnvironmentCount = 256
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case command, user
+        case command, user, transport
         case timeoutSeconds = "timeout_sec"
         case environment = "env"
         case privateKeyPath = "private_key_path"
     }
 
-    public init(command: String, timeoutSeconds: Int? = nil, environment: [String: String]? = nil, user: String? = nil)
-    {
+    public init(
+        command: String, timeoutSeconds: Int? = nil, environment: [String: String]? = nil, user: String? = nil,
+        transport: Transport? = nil
+    ) {
+        self.transport = transport?.rawValue
         self.command = command
         self.timeoutSeconds = timeoutSeconds
         self.environment = environment
@@ -42,6 +55,16 @@ public struct RunCommandRequest: Codable, Sendable, Hashable {
         environment = try container.decodeIfPresent([String: String].self, forKey: .environment)
         user = try container.decodeIfPresent(String.self, forKey: .user)
         privateKeyPath = try container.decodeIfPresent(String.self, forKey: .privateKeyPath)
+        transport = try container.decodeIfPresent(String.self, forKey: .transport)
+    }
+
+    /// The transport; `agent` when none is given.
+    func validatedTransport() throws(APIError) -> Transport {
+        guard let transport else { return .agent }
+        guard let known = Transport(rawValue: transport) else {
+            throw .badRequest("'transport' must be 'agent' or 'ssh', not '\(transport.prefix(32))'")
+        }
+        return known
     }
 
     /// The timeout after checking the command and the bounds: below 0 is `invalid_argument`, above

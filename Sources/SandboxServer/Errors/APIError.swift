@@ -57,6 +57,8 @@ public struct APIError: HTTPResponseError, Sendable {
     /// | `invalid_argument` | 400 |
     /// | `not_found` | 404 |
     /// | `name_taken`, `invalid_base`, `not_running`, `agent_unavailable` | 409 |
+    /// | `ssh_unavailable` | 409 |
+    /// | `host_key_mismatch` (someone else answers at the sandbox's address) | 502 |
     /// | `cancelled` | 503 |
     /// | `timeout` | 504 |
     /// | `too_large` (command output over the limit) | 413 |
@@ -66,7 +68,8 @@ public struct APIError: HTTPResponseError, Sendable {
         case .invalidArgument: .badRequest
         case .notFound: .notFound
         // A guest without a connected agent is a state of that sandbox, not a failure of the server.
-        case .nameTaken, .invalidBase, .notRunning, .agentUnavailable: .conflict
+        case .nameTaken, .invalidBase, .notRunning, .agentUnavailable, .sshUnavailable: .conflict
+        case .hostKeyMismatch: .badGateway
         case .cancelled: .serviceUnavailable
         case .timeout: .gatewayTimeout
         case .tooLarge: .contentTooLarge

@@ -418,6 +418,14 @@ enum OpenAPIDocument {
               "minimum": 0,
               "type": "integer"
              },
+             "transport": {
+              "description": "How the command reaches the guest: its QEMU guest agent (default) or SSH to its address, signed in with the server's key and accepted only with the host key the sandbox's seed installed.",
+              "enum": [
+               "agent",
+               "ssh"
+              ],
+              "type": "string"
+             },
              "user": {
               "type": "string"
              }

@@ -1,5 +1,6 @@
 import Foundation
 import SandboxCore
+import SandboxSSH
 
 extension SandboxService {
     /// One step of a streamed run: output as it comes, then the command's record.
@@ -30,19 +31,41 @@ extension SandboxService {
         let started = Date()
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
-        do throws(SandboxError) {
-            try await manager.waitForAgent(of: name, timeout: timeout)
-        } catch {
-            throw APIError(error)
+        let transport = try body.validatedTransport()
+        let shellCommand = RunCommandRequest.shellCommand(body.command, user: user)
+        let events: AsyncThrowingStream<GuestAgentClient.ExecEvent, any Error>
+        switch transport {
+        case .agent:
+            do throws(SandboxError) {
+                try await manager.waitForAgent(of: name, timeout: timeout)
+            } catch {
+                throw APIError(error)
+            }
+            let left = deadline - clock.now
+            guard left > .zero else {
+                throw APIError(
+                    SandboxError(.timeout, "the guest agent connected, but no time was left to run the command"))
+            }
+            var options = GuestAgentClient.ExecOptions(timeout: left, environment: environment)
+            options.waitForAgent = false
+            events = manager.stream(in: name, "/bin/sh", ["-c", shellCommand], options: options)
+        case .ssh:
+            let identity = try requireSSHIdentity()
+            // The address and the SSH endpoint are found first, so their errors answer as JSON.
+            let target: SSHTarget
+            do throws(SandboxError) {
+                target = try await manager.sshTarget(of: name, timeout: timeout)
+            } catch {
+                throw APIError(error)
+            }
+            let left = deadline - clock.now
+            guard left > .zero else {
+                throw APIError(SandboxError(.timeout, "the sandbox's address was found, but no time was left"))
+            }
+            events = SSHCommandRunner.stream(
+                shellCommand, on: target, identity: identity,
+                options: GuestAgentClient.ExecOptions(timeout: left, environment: environment))
         }
-        let left = deadline - clock.now
-        guard left > .zero else {
-            throw APIError(SandboxError(.timeout, "the guest agent connected, but no time was left to run the command"))
-        }
-        var options = GuestAgentClient.ExecOptions(timeout: left, environment: environment)
-        options.waitForAgent = false
-        let events = manager.stream(
-            in: name, "/bin/sh", ["-c", RunCommandRequest.shellCommand(body.command, user: user)], options: options)
         let service = self
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: RunEvent.self, throwing: (any Error).self)
         let task = Task {

@@ -1,5 +1,6 @@
 import Foundation
 import SandboxCore
+import SandboxSSH
 
 /// What a tenant may do with sandboxes, over a ``SandboxCore/SandboxManager``, under the
 /// server's ``ServerPolicy``: the one place the HTTP routes (``SandboxServerApp``) and the MCP
@@ -18,11 +19,16 @@ public struct SandboxService: Sendable {
     let metrics: ServerMetrics
     /// Bounds the creates in flight.
     let gate: CreateGate
+    /// With it, every sandbox the service makes lets this key in over SSH (as root) and gets a
+    /// host key of its own to pin, so `transport: "ssh"` runs commands without a guest agent.
+    public let sshIdentity: SSHIdentity?
 
     public init(
         manager: SandboxManager, network: String? = nil, policy: ServerPolicy = ServerPolicy(),
-        history: CommandHistory = .inMemory(), metrics: ServerMetrics = ServerMetrics()
+        history: CommandHistory = .inMemory(), metrics: ServerMetrics = ServerMetrics(),
+        sshIdentity: SSHIdentity? = nil
     ) {
+        self.sshIdentity = sshIdentity
         self.manager = manager
         self.network = network
         self.policy = policy
@@ -35,6 +41,7 @@ public struct SandboxService: Sendable {
     public func create(_ body: CreateSandboxRequest, tenant: Tenant) async throws -> Sandbox {
         var sandboxRequest = try body.sandboxRequest(network: network)
         sandboxRequest.tenant = tenant.name
+        if let sshIdentity { sandboxRequest.userData.allowSSH(from: sshIdentity) }
         try policy.checkRequest(body, &sandboxRequest)
         let checked = sandboxRequest
         let sandbox = try await gate.admitting(tenant: tenant.name) { others in
@@ -83,12 +90,27 @@ public struct SandboxService: Sendable {
         let user = try body.validatedUser()
         let name = try SandboxName(summary.name)
         let started = Date()
-        let result = try await manager.run(
-            in: name, RunCommandRequest.shellCommand(body.command, user: user),
-            options: .init(timeout: timeout, environment: environment))
+        let shellCommand = RunCommandRequest.shellCommand(body.command, user: user)
+        let options = GuestAgentClient.ExecOptions(timeout: timeout, environment: environment)
+        let result: GuestAgentClient.ExecResult
+        switch try body.validatedTransport() {
+        case .agent:
+            result = try await manager.run(in: name, shellCommand, options: options)
+        case .ssh:
+            result = try await manager.runOverSSH(
+                in: name, shellCommand, identity: try requireSSHIdentity(), options: options)
+        }
         return try await recordRun(
             body.command, in: summary, tenant: tenant, user: user, environment: environment, started: started,
             stdout: result.stdout, stderr: result.stderr, exit: result)
+    }
+
+    /// The service's SSH key, or 409 `ssh_unavailable` when it has none.
+    func requireSSHIdentity() throws(APIError) -> SSHIdentity {
+        guard let sshIdentity else {
+            throw APIError(SandboxError(.sshUnavailable, "this server has no SSH key: use the guest agent"))
+        }
+        return sshIdentity
     }
 
     /// The record of a command that ran (output as given, exit status from `exit`), added to
