@@ -13,7 +13,7 @@ swift build --build-tests
 swift test --skip-build --skip SandboxE2ETests --skip SandboxSSHTests
 # SSHCommandRunner against a real sshd on loopback, in a test process of its own: run beside the
 # other suites, their processes and these sshd ones starve the 2-core runner's test threads.
-swift test --skip-build --filter SandboxSSHTests
+timeout 600 swift test --skip-build --filter SandboxSSHTests
 if [[ "${1:-}" != "--fast" ]]; then
     e2e/run.sh
 fi

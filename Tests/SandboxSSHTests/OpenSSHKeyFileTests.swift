@@ -6,7 +6,7 @@ import Testing
 
 /// The key files the library writes, read by OpenSSH's `ssh-keygen`, and the ones `ssh-keygen`
 /// writes, read by the library.
-@Suite struct OpenSSHKeyFileTests {
+@Suite(.timeLimit(.minutes(1))) struct OpenSSHKeyFileTests {
     static let keygenPath = "/usr/bin/ssh-keygen"
 
     func temporaryFolder() throws -> String {

@@ -6,7 +6,9 @@ import Testing
 
 /// ``SSHCommandRunner`` against OpenSSH's real sshd on loopback (``LoopbackSSHServer``): what a
 /// guest's sshd does, without a guest.
-@Suite(.serialized, .enabled(if: LoopbackSSHServer.available, "needs /usr/sbin/sshd (openssh-server)"))
+@Suite(
+    .serialized, .timeLimit(.minutes(1)),
+    .enabled(if: LoopbackSSHServer.available, "needs /usr/sbin/sshd (openssh-server)"))
 struct SSHCommandRunnerTests {
     let identity = SSHIdentity.generate()
 

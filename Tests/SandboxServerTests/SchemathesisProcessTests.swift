@@ -26,6 +26,8 @@ struct SchemathesisProcessTests {
                 "LIBVIRT_URI": host.uri, "SANDBOX_JOBS_DIR": host.jobs, "SANDBOX_OWNER": "fuzz",
                 "SANDBOX_API_KEYS_FILE": keys, "SANDBOX_MAX_IP_WAIT": "2s", "SANDBOX_MAX_RUN_TIMEOUT": "2s",
                 "SANDBOX_JANITOR_INTERVAL": "1s",
+                // test:///default makes up guest addresses: SSH must never try to reach them.
+                "SANDBOX_SSH": "false",
             ],
             logFolder: host.folder)
         defer { server.stop() }

@@ -33,6 +33,10 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// The API keys file (`SANDBOX_API_KEYS_FILE`, see ``APIKeys``); nil: no keys, and then the
     /// server may listen on loopback only (``validateExposure(keys:)``).
     public var apiKeysFile: String?
+    /// Give every sandbox SSH access for `transport: "ssh"` (`SANDBOX_SSH`, default true): the
+    /// server's key (`STATE_DIRECTORY/ssh/id_ed25519`) in root's `authorized_keys` and a host key
+    /// of its own, pinned. Off: seeds carry no keys and SSH runs answer `ssh_unavailable`.
+    public var sshAccess = true
 
     public static let defaultLibvirtURI = "qemu:///system"
     public static let defaultListen = "127.0.0.1:8080"
@@ -61,6 +65,7 @@ public struct ServerConfiguration: Sendable, Hashable {
 
     /// The environment variables ``init(environment:)`` reads.
     public enum Variable {
+        public static let ssh = "SANDBOX_SSH"
         public static let libvirtURI = "LIBVIRT_URI"
         public static let listen = "SANDBOX_LISTEN"
         public static let jobsDirectory = "SANDBOX_JOBS_DIR"
@@ -96,6 +101,7 @@ public struct ServerConfiguration: Sendable, Hashable {
             stateDirectory = URL(fileURLWithPath: state).standardizedFileURL.path
         }
         network = try reader.value(Variable.network)
+        if let ssh = try reader.flag(Variable.ssh) { sshAccess = ssh }
         if let owner = try reader.value(Variable.owner) { self.owner = owner }
         discoveryTimeout = try DiscoveryTimeout.fromEnvironment(environment)
         if let interval = try reader.value(Variable.janitorInterval) {

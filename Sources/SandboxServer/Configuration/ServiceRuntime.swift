@@ -12,7 +12,7 @@ public struct ServiceRuntime: Sendable {
     public let history: CommandHistory
     /// The key the service signs in to its sandboxes with over SSH
     /// (`STATE_DIRECTORY/ssh/id_ed25519`, made on the first start).
-    public let sshIdentity: SSHIdentity
+    public let sshIdentity: SSHIdentity?
 
     /// Why the runtime could not open, and the exit code the executables use for it: 2 for an
     /// invalid configuration (a missing network filter included), 1 when libvirt or the state
@@ -56,10 +56,12 @@ public struct ServiceRuntime: Sendable {
             await connection.close()
             throw StartupError(message: error.message, exitCode: 1)
         }
-        let sshIdentity: SSHIdentity
+        var sshIdentity: SSHIdentity?
         do {
-            sshIdentity = try SSHIdentity.loadOrCreate(
-                at: configuration.stateDirectory + "/ssh/id_ed25519", comment: "sandbox-server")
+            if configuration.sshAccess {
+                sshIdentity = try SSHIdentity.loadOrCreate(
+                    at: configuration.stateDirectory + "/ssh/id_ed25519", comment: "sandbox-server")
+            }
         } catch {
             await connection.close()
             throw StartupError(message: error.message, exitCode: 1)
