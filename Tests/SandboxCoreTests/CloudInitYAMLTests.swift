@@ -102,6 +102,53 @@ import Yams
         #expect(result.stdout.contains("\"macaddress\": \"52:54:00:12:34:56\""))
     }
 
+    /// The host key reaches cloud-init's `ssh_keys` byte for byte, as PyYAML (cloud-init's reader)
+    /// sees it, and cloud-init's schema accepts it.
+    @Test(
+        .enabled(
+            if: ExternalTool.exists("/usr/bin/ssh-keygen") && ExternalTool.exists("/usr/bin/python3")
+                && ExternalTool.exists("/usr/bin/cloud-init")))
+    func sshHostKeysReachSSHKeysExactly() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let keyPath = folder.path + "/host"
+        let made = try ExternalTool.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyPath])
+        try #require(made.status == 0, "\(made.stderr)")
+        let key = SSHHostKey(
+            privateKey: try String(contentsOfFile: keyPath, encoding: .utf8),
+            publicKey: try String(contentsOfFile: keyPath + ".pub", encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines))
+        var userData = UserData(sshAuthorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBv0 me@host"])
+        userData.sshHostKeys = [key]
+        let files = try CloudInitSeedBuilder().files(for: seed(userData))
+        let path = try folder.write(files.userData, to: "user-data")
+        let script = "import sys,yaml,json; print(json.dumps(yaml.safe_load(open(sys.argv[1]))['ssh_keys']))"
+        let read = try ExternalTool.run("/usr/bin/python3", ["-c", script, path])
+        try #require(read.status == 0, "\(read.stderr)")
+        let keys = try #require(try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [String: String])
+        #expect(keys == ["ed25519_private": key.privateKey, "ed25519_public": key.publicKey], "\(files.userData)")
+        let schema = try ExternalTool.run("/usr/bin/cloud-init", ["schema", "--config-file", path])
+        #expect(schema.status == 0, "\(files.userData)\n\(schema.stdout)\(schema.stderr)")
+    }
+
+    @Test func sshHostKeysAreChecked() throws {
+        let good = SSHHostKey(
+            privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n-----END OPENSSH PRIVATE KEY-----\n",
+            publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBv0")
+        var twice = UserData()
+        twice.sshHostKeys = [good, good]
+        var wrongType = UserData()
+        wrongType.sshHostKeys = [SSHHostKey(privateKey: good.privateKey, publicKey: "ssh-dss AAAA")]
+        var notAKeyFile = UserData()
+        notAKeyFile.sshHostKeys = [SSHHostKey(privateKey: "key: value\nruncmd: [reboot]", publicKey: good.publicKey)]
+        for userData in [twice, wrongType, notAKeyFile] {
+            #expect(throws: SandboxError.self) { try userData.validate() }
+        }
+        var one = UserData()
+        one.sshHostKeys = [good]
+        try one.validate()
+    }
+
     @Test(.enabled(if: ExternalTool.exists("/usr/bin/cloud-init")))
     func cloudInitSchemaAcceptsUserData() throws {
         let folder = try TemporaryFolder()
