@@ -14,6 +14,8 @@ import SandboxCore
 /// timeout, and the command is never sent twice; `killProcessGroup` runs it under the guest's
 /// `timeout -s KILL`, which kills everything it started when the time is up; `stdin` is sent and
 /// then closed; `environment` is exported before the command (added to the login environment).
+/// Only IP addresses on a directly attached network (a route without a gateway, as a sandbox's
+/// bridge is) or loopback are connected to; any other is `.sshUnavailable` before a packet leaves.
 /// Errors: `.sshUnavailable` (nothing was run), `.hostKeyMismatch`, `.timeout`, `.tooLarge`,
 /// `.invalidArgument`.
 public enum SSHCommandRunner {
@@ -75,6 +77,7 @@ public enum SSHCommandRunner {
     ) async throws(SandboxError) {
         try options.validate()
         let keys = try target.pinnedKeys()
+        try OnLinkCheck.require(target.host)
         _ = try SSHRemoteCommand.render(command, environment: options.environment, killAfter: nil)
         let clock = ContinuousClock()
         let deadline = clock.now + options.timeout
