@@ -32,10 +32,15 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     printf '#!/bin/sh\n# temporary: from sandboxcore scripts/install-deps.sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
     $sudo chmod 755 "$policy"
     made_policy=1
+    # removed however the install ends
+    trap '$sudo rm -f "$policy"' EXIT
   fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  if [[ $made_policy == 1 ]]; then $sudo rm -f "$policy"; fi
+  if [[ $made_policy == 1 ]]; then
+    $sudo rm -f "$policy"
+    trap - EXIT
+  fi
 fi
 
 # The original system's own Python SDK, unchanged from PyPI, in a venv of its own: the
