@@ -42,7 +42,10 @@ rm -f "$SANDBOX_E2E_RESULTS"
 swift build --build-tests
 # One suite at a time: real guests on a small host contend for its cores, and the timings that
 # the results file records (create to lease) would measure the neighbours' boots too.
-swift test --skip-build --no-parallel --filter "${E2E_FILTER:-SandboxE2ETests}"
+# The test process (and the sandbox-server, sandbox-mcp and SSH clients it starts) runs inside the
+# daemon's network namespace: whatever it sends to a guest's private address stays in there.
+e2e/libvirtd-netns.sh exec "$state" \
+    swift test --skip-build --no-parallel --filter "${E2E_FILTER:-SandboxE2ETests}"
 echo "E2E results in $SANDBOX_E2E_RESULTS:"
 cat "$SANDBOX_E2E_RESULTS"
 python3 e2e/summarize.py "$SANDBOX_E2E_RESULTS" || true

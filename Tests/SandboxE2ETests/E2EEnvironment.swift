@@ -36,6 +36,25 @@ struct E2EEnvironment: Sendable {
 
     static var enabled: Bool { current != nil }
 
+    /// The test network's namespace (recorded by `e2e/libvirtd-netns.sh`).
+    var namespace: String? {
+        guard let stateDirectory, let name = try? String(contentsOfFile: stateDirectory + "/netns", encoding: .utf8)
+        else { return nil }
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// Whether this process lives in the test network's namespace (`e2e/run.sh` starts it there), so
+    /// that traffic it or its children send to a guest's address cannot leave the machine.
+    var insideTestNamespace: Bool {
+        guard let namespace,
+            let own = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net"),
+            let attributes = try? FileManager.default.attributesOfItem(atPath: "/run/netns/" + namespace),
+            let inode = attributes[.systemFileNumber] as? Int
+        else { return false }
+        return own == "net:[\(inode)]"
+    }
+
     static let flavours: [String] = {
         guard let current else { return ["netplan", "eni"] }
         return ["netplan", "eni"].filter { current.images[$0] != nil }

@@ -90,6 +90,42 @@ struct ServerE2ETests {
         #expect(events.last?.name == "exit", "\(streamed.text)")
         #expect((events.last?.object["command"] as? [String: Any])?["exit_code"] as? Int == 3, "\(streamed.text)")
 
+        // Over SSH instead of the agent (on by default): the server's key, the host key the seed
+        // installed (pinned), as another user through runuser, with env; then streamed. This process and
+        // the server it started live in the test network's namespace, so the connection stays in there.
+        try #require(environment.insideTestNamespace, "not inside the test network's namespace: no SSH to a guest")
+        let sshClock = ContinuousClock()
+        let sshStarted = sshClock.now
+        let overSSH = try await send(
+            "POST", "/v1/sandboxes/\(id)/run",
+            json:
+                #"{"command": "echo \"$GREETING\" $(id -un) $(cat /etc/hostname); test -z \"$SSH_CONNECTION\" || echo via-ssh", "env": {"GREETING": "it's me"}, "user": "nobody", "transport": "ssh", "timeout_sec": 300}"#
+        )
+        let sshTook = sshClock.now - sshStarted
+        #expect(overSSH.status == 200, "\(overSSH.text)")
+        #expect(overSSH.command["exit_code"] as? Int == 0, "\(overSSH.text)")
+        let sshLines = (overSSH.command["stdout"] as? String ?? "").split(separator: "\n")
+        #expect(sshLines.first?.hasPrefix("it's me nobody ") == true, "\(overSSH.text)")
+        #expect(sshLines.contains("via-ssh"), "no SSH_CONNECTION: not run over SSH? \(overSSH.text)")
+        let sshStream = try await send(
+            "POST", "/v1/sandboxes/\(id)/run/stream",
+            json:
+                #"{"command": "echo a; sleep 1; echo b; echo $SSH_CONNECTION >&2; exit 4", "transport": "ssh", "timeout_sec": 120}"#
+        )
+        #expect(sshStream.status == 200, "\(sshStream.text)")
+        let sshEvents = sshStream.events
+        #expect(
+            sshEvents.filter { $0.name == "stdout" }.compactMap { $0.object["text"] as? String }.joined() == "a\nb\n",
+            "\(sshStream.text)")
+        #expect(
+            !sshEvents.filter { $0.name == "stderr" }.compactMap { $0.object["text"] as? String }.joined().isEmpty,
+            "no SSH_CONNECTION: not run over SSH? \(sshStream.text)")
+        #expect((sshEvents.last?.object["command"] as? [String: Any])?["exit_code"] as? Int == 4, "\(sshStream.text)")
+        await ResultsFile.shared.append(
+            E2EResult(
+                flavour: flavour, sandbox: id, kind: "ssh-run",
+                note: String(format: "run over SSH (pinned host key, user nobody, env) %.2fs", sshTook.seconds)))
+
         let shown = try await send("GET", "/v1/sandboxes/\(id)")
         #expect(shown.status == 200, "\(shown.text)")
         #expect(shown.sandbox["state"] as? String == "RUNNING", "\(shown.text)")

@@ -33,10 +33,10 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// The API keys file (`SANDBOX_API_KEYS_FILE`, see ``APIKeys``); nil: no keys, and then the
     /// server may listen on loopback only (``validateExposure(keys:)``).
     public var apiKeysFile: String?
-    /// Give every sandbox SSH access for `transport: "ssh"` (`SANDBOX_SSH`, default false): the
+    /// Give every sandbox SSH access for `transport: "ssh"` (`SANDBOX_SSH`, default true): the
     /// server's key (`STATE_DIRECTORY/ssh/id_ed25519`) in root's `authorized_keys` and a host key
     /// of its own, pinned. Off: seeds carry no keys and SSH runs answer `ssh_unavailable`.
-    public var sshAccess = false
+    public var sshAccess = true
 
     public static let defaultLibvirtURI = "qemu:///system"
     public static let defaultListen = "127.0.0.1:8080"
