@@ -41,9 +41,13 @@ let package = Package(
             pkgConfig: "libisofs-1",
             providers: [.apt(["libisofs-dev"])]
         ),
+        // The layers, bottom up; each compiles only against the ones below it.
+        // Values and errors: names, MACs, host names, addresses and the one public error type.
+        .target(name: "SandboxValues"),
         .target(
             name: "SandboxCore",
             dependencies: [
+                "SandboxValues",
                 "CLibvirt",
                 "CIsofs",
                 .product(name: "Logging", package: "swift-log"),

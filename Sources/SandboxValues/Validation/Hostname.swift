@@ -31,7 +31,7 @@ public struct Hostname: Sendable, Hashable, Codable, CustomStringConvertible {
         try container.encode(value)
     }
 
-    static func isLabelByte(_ byte: UInt8) -> Bool {
+    package static func isLabelByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"):

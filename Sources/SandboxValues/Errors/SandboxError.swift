@@ -92,7 +92,7 @@ public struct SandboxError: Error, Sendable, Hashable, CustomStringConvertible {
         return "\(code): \(message)"
     }
 
-    static func invalid(_ message: String) -> SandboxError {
+    package static func invalid(_ message: String) -> SandboxError {
         SandboxError(.invalidArgument, message)
     }
 }

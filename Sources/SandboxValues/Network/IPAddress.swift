@@ -29,7 +29,7 @@ public struct IPAddress: Sendable, Hashable, Codable, CustomStringConvertible, L
     }
 
     /// The netmask of a prefix length (`255.255.255.0` for IPv4 /24, `ffff:ffff:ffff:ffff::` for IPv6 /64).
-    static func netmask(family: IPAddressFamily, prefixLength: Int) -> IPAddress {
+    package static func netmask(family: IPAddressFamily, prefixLength: Int) -> IPAddress {
         let count = family == .ipv4 ? 4 : 16
         var bytes = [UInt8](repeating: 0, count: count)
         var remaining = max(0, min(prefixLength, count * 8))
@@ -75,7 +75,7 @@ public struct IPAddress: Sendable, Hashable, Codable, CustomStringConvertible, L
 
     /// Throws unless the address can be given to (or used as a gateway by) a guest NIC: not
     /// unspecified, loopback, multicast or the IPv4 broadcast address.
-    func requireUnicast(what: String) throws(SandboxError) {
+    package func requireUnicast(what: String) throws(SandboxError) {
         let scope = AddressSelection.classify(description)?.scope
         let multicast = family == .ipv4 ? bytes[0] >= 224 : bytes[0] == 0xFF
         guard scope == .usable || scope == .linkLocal, !multicast else {

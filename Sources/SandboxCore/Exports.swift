@@ -1,0 +1,2 @@
+// `import SandboxCore` is all a user needs: the layers below it come with it.
+@_exported import SandboxValues
