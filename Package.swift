@@ -44,14 +44,22 @@ let package = Package(
         // The layers, bottom up; each compiles only against the ones below it.
         // Values and errors: names, MACs, host names, addresses and the one public error type.
         .target(name: "SandboxValues"),
+        // The seed: the cloud-init model, its YAML, NoCloud and ConfigDrive layouts, ISO 9660 images.
+        .target(
+            name: "SandboxSeed",
+            dependencies: [
+                "SandboxValues",
+                "CIsofs",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .target(
             name: "SandboxCore",
             dependencies: [
                 "SandboxValues",
+                "SandboxSeed",
                 "CLibvirt",
-                "CIsofs",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),

@@ -1,2 +1,3 @@
+@_exported import SandboxSeed
 // `import SandboxCore` is all a user needs: the layers below it come with it.
 @_exported import SandboxValues

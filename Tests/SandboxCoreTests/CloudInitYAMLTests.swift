@@ -3,6 +3,7 @@ import Testing
 import Yams
 
 @testable import SandboxCore
+@testable import SandboxSeed
 
 @Suite struct CloudInitYAMLTests {
     let mac = try! MACAddress(parsing: "52:54:00:12:34:56")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SandboxCore
+@testable import SandboxSeed
 
 /// ConfigDrive seeds: the volume, the file tree, and what cloud-init's own ConfigDrive code makes
 /// of `network_data.json`.

@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 
 @testable import SandboxCore
+@testable import SandboxSeed
 
 private let hasIsoinfo = FileManager.default.isExecutableFile(atPath: "/usr/bin/isoinfo")
 private let blkidPath = ["/usr/sbin/blkid", "/sbin/blkid", "/usr/bin/blkid"].first {

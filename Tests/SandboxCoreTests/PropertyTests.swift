@@ -4,6 +4,7 @@ import Testing
 import Yams
 
 @testable import SandboxCore
+@testable import SandboxSeed
 
 /// Seeded random inputs (deterministic: a failure names its case and reproduces) through the
 /// renderers, builders and parsers: what they write always reads back as the same values.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SandboxCore
+@testable import SandboxSeed
 
 /// Network options through the whole create/destroy path on libvirt's test driver: several NICs in
 /// the domain and the seed, DHCP reservations added to and removed from the network, a ConfigDrive

@@ -3,6 +3,7 @@ import Testing
 import Yams
 
 @testable import SandboxCore
+@testable import SandboxSeed
 
 @Suite struct YAMLBlockWriterTests {
     /// Strings that break naive YAML, and what a YAML parser must read back.

@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import SandboxCore
+@testable import SandboxSeed
 
 /// A base VM made from a cached test image, and the deliberately broken "stale seed" clone.
 struct BaseFixture: Sendable {

@@ -6,8 +6,8 @@
 
 /// Writes whole files atomically: a temporary file in the same folder, then `rename(2)`.
 /// A reader sees the old file or the new one, never a part; on failure nothing is left behind.
-enum AtomicFile {
-    static func write(_ bytes: [UInt8], to path: String, permissions: mode_t = 0o600, sync: Bool = false)
+package enum AtomicFile {
+    package static func write(_ bytes: [UInt8], to path: String, permissions: mode_t = 0o600, sync: Bool = false)
         throws(SandboxError)
     {
         try ValueChecks.absolutePath(path, what: "output path")
@@ -39,14 +39,14 @@ enum AtomicFile {
         succeeded = true
     }
 
-    static func temporaryPath(for path: String) -> String {
+    package static func temporaryPath(for path: String) -> String {
         let slash = path.lastIndex(of: "/")!
         let folder = path[...slash]
         let name = path[path.index(after: slash)...]
         return folder + "." + name + ".tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
     }
 
-    static func errnoError(_ operation: String, path: String, code: SandboxError.Code = .io) -> SandboxError {
+    package static func errnoError(_ operation: String, path: String, code: SandboxError.Code = .io) -> SandboxError {
         let number = errno
         let message = String(cString: strerror(number))
         return SandboxError(

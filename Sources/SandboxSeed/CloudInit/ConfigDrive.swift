@@ -1,14 +1,15 @@
 import Foundation
+import SandboxValues
 
 /// Renders a seed as an OpenStack ConfigDrive (`openstack/latest/…`): the same identity, user-data
 /// and network as the NoCloud files, in the JSON shapes cloud-init's ConfigDrive datasource reads.
 /// Pure and deterministic (sorted keys).
-enum ConfigDrive {
-    static let folders = ["openstack", "latest"]
+package enum ConfigDrive {
+    package static let folders = ["openstack", "latest"]
 
     /// `meta_data.json`: `uuid` is the instance-id (cloud-init takes it from there), `hostname`
     /// the local host name.
-    struct MetaData: Encodable {
+    package struct MetaData: Encodable {
         var uuid: String
         var hostname: String
         var name: String
@@ -17,7 +18,7 @@ enum ConfigDrive {
 
     /// `network_data.json`: one `phy` link per NIC (with `name`, which cloud-init honours, so the
     /// NIC gets the same name as with NoCloud), its networks, and DNS services.
-    struct NetworkData: Encodable {
+    package struct NetworkData: Encodable {
         struct Link: Encodable {
             var id: String
             var name: String
@@ -43,12 +44,12 @@ enum ConfigDrive {
         var services: [Service] = []
     }
 
-    static func metaData(_ seed: CloudInitSeed) throws(SandboxError) -> String {
+    package static func metaData(_ seed: CloudInitSeed) throws(SandboxError) -> String {
         try encode(
             MetaData(uuid: seed.instanceID, hostname: seed.hostname.description, name: seed.hostname.description))
     }
 
-    static func networkData(_ config: NetworkConfig) throws(SandboxError) -> String {
+    package static func networkData(_ config: NetworkConfig) throws(SandboxError) -> String {
         var data = NetworkData()
         for nic in config.ethernets {
             data.links.append(
@@ -84,7 +85,7 @@ enum ConfigDrive {
     }
 
     /// `vendor_data.json`: cloud-init accepts a JSON string holding the vendor-data document.
-    static func vendorData(_ text: String) throws(SandboxError) -> String { try encode(text) }
+    package static func vendorData(_ text: String) throws(SandboxError) -> String { try encode(text) }
 
     private static func encode<Value: Encodable>(_ value: Value) throws(SandboxError) -> String {
         let encoder = JSONEncoder()

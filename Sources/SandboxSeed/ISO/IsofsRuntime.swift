@@ -1,5 +1,6 @@
 internal import CIsofs
 import Glibc
+import SandboxValues
 import Synchronization
 
 /// Process-wide libisofs state: the one-time initialisation and the lock every libisofs call runs under.

@@ -1,21 +1,23 @@
+import SandboxValues
+
 /// Writes the block-style YAML of the seed's fixed-shape files (meta-data, network-config)
 /// directly: the same text Yams emits for them, without building and serialising a node tree
 /// (which cost more than the whole ISO). Caller strings are always double-quoted and escaped so
 /// that PyYAML (YAML 1.1, what cloud-init reads with) gets back exactly the same string.
 ///
 /// Free-form documents (user-data with caller-supplied cloud-config) still go through Yams.
-struct YAMLBlockWriter {
+package struct YAMLBlockWriter {
     private(set) var text = ""
 
     /// `key:` opening a nested mapping at `depth` (two spaces each).
-    mutating func open(_ key: String, depth: Int) {
+    package mutating func open(_ key: String, depth: Int) {
         indent(depth)
         text += Self.key(key)
         text += ":\n"
     }
 
     /// `key: "value"`, the value double-quoted.
-    mutating func quoted(_ key: String, _ value: String, depth: Int) {
+    package mutating func quoted(_ key: String, _ value: String, depth: Int) {
         indent(depth)
         text += Self.key(key)
         text += ": "
@@ -24,7 +26,7 @@ struct YAMLBlockWriter {
     }
 
     /// `key: value` for a value the writer's caller knows is a plain YAML token (`true`, `2`, `mac`).
-    mutating func plain(_ key: String, _ value: String, depth: Int) {
+    package mutating func plain(_ key: String, _ value: String, depth: Int) {
         indent(depth)
         text += Self.key(key)
         text += ": "
@@ -34,7 +36,7 @@ struct YAMLBlockWriter {
 
     /// `key: [item, item]`: a flow sequence of items the caller has already rendered (double-quoted
     /// scalars or flow mappings built with ``doubleQuoted(_:)``).
-    mutating func flowList(_ key: String, _ items: [String], depth: Int) {
+    package mutating func flowList(_ key: String, _ items: [String], depth: Int) {
         indent(depth)
         text += Self.key(key)
         text += ": ["
@@ -48,7 +50,7 @@ struct YAMLBlockWriter {
 
     /// A mapping key: plain when it is an identifier YAML 1.1 reads back as the same string,
     /// double-quoted otherwise (`on`, `yes`, `null`, `0x1`, `a:b` …).
-    static func key(_ key: String) -> String {
+    package static func key(_ key: String) -> String {
         let bytes = key.utf8
         guard let first = bytes.first, Self.isLetter(first),
             bytes.allSatisfy({ isLetter($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F }),
@@ -65,7 +67,7 @@ struct YAMLBlockWriter {
     /// A YAML double-quoted scalar. Escapes `\` and `"`, and every character PyYAML would refuse
     /// in a stream or fold as a line break: C0 controls, DEL, C1 controls (NEL too), the line and
     /// paragraph separators, the BOM and the non-characters U+FFFE/U+FFFF.
-    static func doubleQuoted(_ value: String) -> String {
+    package static func doubleQuoted(_ value: String) -> String {
         var out = "\""
         for scalar in value.unicodeScalars {
             switch scalar.value {

@@ -1,31 +1,32 @@
 internal import CIsofs
 import Glibc
+import SandboxValues
 
 /// A regular file to place in an ISO image: in the root directory, or in `folders` below it.
-struct ISOFile: Sendable, Hashable {
+package struct ISOFile: Sendable, Hashable {
     /// The file name as Rock Ridge and Joliet show it: 1–64 bytes of UTF-8, no `/`, no NUL.
-    var name: String
+    package var name: String
     /// The file's bytes.
-    var contents: [UInt8]
+    package var contents: [UInt8]
     /// The folders the file is in, outermost first (`["openstack", "latest"]`); each named by the
     /// rules of `name`. Empty for the root directory.
-    var folders: [String] = []
+    package var folders: [String] = []
 
     /// `folders` and `name` joined with `/`.
-    var path: String { (folders + [name]).joined(separator: "/") }
+    package var path: String { (folders + [name]).joined(separator: "/") }
 }
 
 /// Builds ISO9660 images in memory with libisofs, for cloud-init NoCloud seeds.
 ///
 /// Thread-safe. libisofs has unsynchronised process-wide state, so builds in one process run one at a
 /// time (see `IsofsRuntime`); validation happens before waiting.
-enum ISO9660Image {
+package enum ISO9660Image {
     /// Volume identifiers: 1–32 characters from `[A-Za-z0-9_-]`.
-    static let maxVolumeIDLength = 32
+    package static let maxVolumeIDLength = 32
     /// Longest file name in bytes (Joliet stores at most 64 characters).
-    static let maxNameBytes = 64
+    package static let maxNameBytes = 64
     /// Timestamps ECMA-119 can record: years since 1900 fit one byte, so 1970-01-01 to 2155-12-31 UTC.
-    static let timestampRange: ClosedRange<Int64> = 0...5_869_583_999
+    package static let timestampRange: ClosedRange<Int64> = 0...5_869_583_999
 
     private static let blockSize = 2048
 
@@ -40,7 +41,7 @@ enum ISO9660Image {
     ///
     /// - Throws: `.invalidArgument` for a bad volume id, file name or timestamp; `.seedBuildFailed`
     ///   with the libisofs function, its code and message when libisofs fails.
-    static func build(volumeID: String, files: [ISOFile], timestamp: Int64) throws(SandboxError) -> [UInt8] {
+    package static func build(volumeID: String, files: [ISOFile], timestamp: Int64) throws(SandboxError) -> [UInt8] {
         try validate(volumeID: volumeID, files: files, timestamp: timestamp)
         return try IsofsRuntime.withExclusiveAccess { () throws(SandboxError) -> [UInt8] in
             try buildUnlocked(volumeID: volumeID, files: files, time: time_t(timestamp))

@@ -1,3 +1,5 @@
+import SandboxValues
+
 /// Which cloud-init datasource a sandbox's seed disk speaks.
 public enum SeedFormat: String, Sendable, Hashable, Codable, CaseIterable {
     /// NoCloud: volume `cidata` with `meta-data`, `user-data`, `network-config` (and `vendor-data`).

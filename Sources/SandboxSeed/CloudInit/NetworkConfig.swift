@@ -1,3 +1,5 @@
+import SandboxValues
+
 /// The NoCloud `network-config` file (cloud-init network config version 2).
 ///
 /// The default for a sandbox is ``dhcp(mac:interfaceName:)``: the NIC is matched by its MAC
@@ -107,7 +109,7 @@ public struct NetworkConfig: Sendable, Hashable, Codable {
         NetworkConfig(ethernets: [Ethernet(interfaceName: interfaceName, mac: mac)])
     }
 
-    func validate() throws(SandboxError) {
+    package func validate() throws(SandboxError) {
         guard !ethernets.isEmpty else { throw .invalid("network-config needs at least one NIC") }
         var names = Set<String>()
         var macs = Set<MACAddress>()

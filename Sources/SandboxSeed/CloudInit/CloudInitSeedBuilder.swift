@@ -1,3 +1,5 @@
+import SandboxValues
+
 /// The rendered text files of a seed, exactly as they go on the ISO. For ConfigDrive the four
 /// texts are `meta_data.json`, `user_data`, `network_data.json` and `vendor_data.json`.
 public struct SeedFiles: Sendable, Hashable {
@@ -19,7 +21,7 @@ public struct SeedFiles: Sendable, Hashable {
     }
 
     /// The files' folders on the ISO: the root for NoCloud, `openstack/latest` for ConfigDrive.
-    var folders: [String] { format == .noCloud ? [] : ConfigDrive.folders }
+    package var folders: [String] { format == .noCloud ? [] : ConfigDrive.folders }
 }
 
 /// Builds cloud-init seeds: the files and an ISO9660 volume with Rock Ridge and Joliet, written
@@ -66,7 +68,7 @@ public struct CloudInitSeedBuilder: Sendable {
         try isoImage(of: try files(for: seed))
     }
 
-    func isoImage(of files: SeedFiles) throws(SandboxError) -> [UInt8] {
+    package func isoImage(of files: SeedFiles) throws(SandboxError) -> [UInt8] {
         let folders = files.folders
         let entries = files.named.map { ISOFile(name: $0.name, contents: Array($0.contents.utf8), folders: folders) }
         return try ISO9660Image.build(volumeID: files.format.volumeID, files: entries, timestamp: timestamp)

@@ -1,3 +1,4 @@
+import SandboxValues
 import Yams
 
 /// Renders the seed's YAML files: the fixed-shape meta-data and network-config with
@@ -5,15 +6,15 @@ import Yams
 /// templates. Every string that came from a caller is emitted double-quoted and escaped, so no
 /// value is re-read as a number, a boolean, a YAML 1.1 sexagesimal (a MAC such as
 /// `52:54:00:12:34:56`!) or a new key.
-enum CloudInitYAML {
-    static func metaData(_ seed: CloudInitSeed) throws(SandboxError) -> String {
+package enum CloudInitYAML {
+    package static func metaData(_ seed: CloudInitSeed) throws(SandboxError) -> String {
         var writer = YAMLBlockWriter()
         writer.quoted("instance-id", seed.instanceID, depth: 0)
         writer.quoted("local-hostname", seed.hostname.value, depth: 0)
         return writer.text
     }
 
-    static func networkConfig(_ config: NetworkConfig) throws(SandboxError) -> String {
+    package static func networkConfig(_ config: NetworkConfig) throws(SandboxError) -> String {
         var writer = YAMLBlockWriter()
         writer.plain("version", "2", depth: 0)
         guard !config.ethernets.isEmpty else { return writer.text + "ethernets: {}\n" }
@@ -50,7 +51,7 @@ enum CloudInitYAML {
 
     private static func quote(_ text: String) -> String { YAMLBlockWriter.doubleQuoted(text) }
 
-    static func userData(_ data: UserData) throws(SandboxError) -> String {
+    package static func userData(_ data: UserData) throws(SandboxError) -> String {
         var pairs: [(Node, Node)] = []
         if !data.sshAuthorizedKeys.isEmpty {
             let user = mapping([
@@ -95,7 +96,7 @@ enum CloudInitYAML {
 
     /// A caller's network-config: a YAML mapping, optionally under a top-level `network:` key, with
     /// `version: 1` or `version: 2`, at most 64 KiB.
-    static func validateCustomNetworkConfig(_ text: String) throws(SandboxError) {
+    package static func validateCustomNetworkConfig(_ text: String) throws(SandboxError) {
         guard text.utf8.count <= 65_536 else { throw .invalid("custom network-config is larger than 64 KiB") }
         var pairs = try parseMapping(text, what: "custom network-config")
         if pairs.count == 1, pairs[0].0.string == "network", case .mapping(let inner) = pairs[0].1 {
@@ -107,7 +108,7 @@ enum CloudInitYAML {
     }
 
     /// Parses a cloud-config document that must be a mapping (or empty).
-    static func parseMapping(_ text: String, what: String) throws(SandboxError) -> [(Node, Node)] {
+    package static func parseMapping(_ text: String, what: String) throws(SandboxError) -> [(Node, Node)] {
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)

@@ -1,3 +1,5 @@
+import SandboxValues
+
 /// What goes on one sandbox's cloud-init NoCloud seed: `meta-data`, `user-data`,
 /// `network-config` and, optionally, `vendor-data`.
 ///
@@ -97,12 +99,12 @@ public struct UserData: Sendable, Hashable {
     }
 
     /// The bootcmd entry of ``resetMachineID``.
-    static let machineIDResetCommand = [
+    package static let machineIDResetCommand = [
         "cloud-init-per", "instance", "sandboxcore-machine-id", "sh", "-c",
         "rm -f /etc/machine-id && systemd-machine-id-setup && if [ -d /var/lib/dbus ]; then ln -sf /etc/machine-id /var/lib/dbus/machine-id; fi",
     ]
 
-    func validate() throws(SandboxError) {
+    package func validate() throws(SandboxError) {
         var algorithms: Set<SSHHostKey.Algorithm> = []
         for key in sshHostKeys {
             try key.validate()

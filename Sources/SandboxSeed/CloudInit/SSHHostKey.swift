@@ -1,3 +1,5 @@
+import SandboxValues
+
 /// A host key the seed installs as the guest's sshd host key (cloud-init's `ssh_keys`), in place
 /// of the keys the guest would otherwise generate on its first boot. Whoever made the key knows
 /// the guest's identity before it boots and can pin it, instead of trusting the first key that
@@ -38,7 +40,7 @@ public struct SSHHostKey: Sendable, Hashable {
     public static let privateKeyHeaderLine = "-----BEGIN OPENSSH PRIVATE KEY-----"
     public static let privateKeyFooterLine = "-----END OPENSSH PRIVATE KEY-----"
 
-    func validate() throws(SandboxError) {
+    package func validate() throws(SandboxError) {
         try ValueChecks.freeText(publicKey, what: "SSH host public key", maxBytes: 16_384)
         guard algorithm != nil, publicKey.split(separator: " ").count >= 2 else {
             throw .invalid(
