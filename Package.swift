@@ -53,11 +53,14 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Domain XML: the typed domain description and its pure renderer.
+        .target(name: "SandboxDomainXML", dependencies: ["SandboxValues"]),
         .target(
             name: "SandboxCore",
             dependencies: [
                 "SandboxValues",
                 "SandboxSeed",
+                "SandboxDomainXML",
                 "CLibvirt",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

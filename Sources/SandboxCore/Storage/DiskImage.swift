@@ -6,14 +6,6 @@
     import Darwin
 #endif
 
-/// The on-disk format of a VM disk image.
-public enum DiskFormat: String, Sendable, Hashable, Codable {
-    /// QEMU copy-on-write v2, version 2 (`compat=0.10`) or 3 (`compat=1.1`).
-    case qcow2
-    /// A plain byte-for-byte image.
-    case raw
-}
-
 /// What ``DiskImage/inspect(path:)`` found out about an image: a plain value, owning nothing.
 public struct DiskImageInfo: Sendable, Hashable, Codable {
     /// The path the image was read from, as given.

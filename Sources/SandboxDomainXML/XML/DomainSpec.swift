@@ -1,4 +1,5 @@
 import Foundation
+import SandboxValues
 
 /// Everything needed to render one sandbox's libvirt domain XML. A plain value: build it, validate
 /// it, hand it to ``DomainXMLRenderer``.
@@ -271,7 +272,7 @@ public struct SandboxMetadata: Sendable, Hashable, Codable {
         self.jobDirectory = jobDirectory
     }
 
-    func validate() throws(SandboxError) {
+    package func validate() throws(SandboxError) {
         try ValueChecks.token(owner, what: "owner")
         try ValueChecks.freeText(baseVM, what: "base VM name", maxBytes: 255)
         if let agentID { try ValueChecks.freeText(agentID, what: "agent id", maxBytes: 255) }
@@ -288,7 +289,7 @@ public struct SandboxMetadata: Sendable, Hashable, Codable {
 }
 
 extension DomainSpec.NIC.Source {
-    func validate() throws(SandboxError) {
+    package func validate() throws(SandboxError) {
         switch self {
         case .network(let name): try ValueChecks.token(name, what: "network name")
         case .bridge(let name): try ValueChecks.token(name, what: "bridge name")

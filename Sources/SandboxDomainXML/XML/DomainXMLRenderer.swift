@@ -1,3 +1,5 @@
+import SandboxValues
+
 /// Renders a ``DomainSpec`` as libvirt domain XML.
 ///
 /// Pure and deterministic: the same spec gives the same string. Every value is validated
@@ -12,7 +14,7 @@ public struct DomainXMLRenderer: Sendable {
         return domainElement(spec).render()
     }
 
-    func domainElement(_ spec: DomainSpec) -> XMLTree {
+    package func domainElement(_ spec: DomainSpec) -> XMLTree {
         var children: [XMLTree] = [XMLTree("name", text: spec.name.value)]
         if let uuid = spec.uuid { children.append(XMLTree("uuid", text: uuid.uuidString.lowercased())) }
         if let metadata = spec.metadata { children.append(metadataElement(metadata)) }
@@ -43,8 +45,8 @@ public struct DomainXMLRenderer: Sendable {
     }
 
     /// libvirt's QEMU namespace for `<qemu:commandline>` (pass-through QEMU arguments).
-    static let qemuNamespaceURI = "http://libvirt.org/schemas/domain/qemu/1.0"
-    static let qemuPrefix = "qemu"
+    package static let qemuNamespaceURI = "http://libvirt.org/schemas/domain/qemu/1.0"
+    package static let qemuPrefix = "qemu"
 
     private func metadataElement(_ metadata: SandboxMetadata) -> XMLTree {
         let prefix = SandboxMetadata.namespacePrefix
@@ -52,7 +54,7 @@ public struct DomainXMLRenderer: Sendable {
     }
 
     /// The `<sandbox:sandbox>` element alone, as stored by libvirt's metadata API.
-    func metadataPayload(_ metadata: SandboxMetadata, prefix: String) -> XMLTree {
+    package func metadataPayload(_ metadata: SandboxMetadata, prefix: String) -> XMLTree {
         var fields: [XMLTree] = [
             XMLTree("\(prefix):owner", text: metadata.owner),
             XMLTree("\(prefix):base", text: metadata.baseVM),
@@ -211,7 +213,7 @@ public struct DomainXMLRenderer: Sendable {
 
 extension DomainXMLRenderer {
     /// `<cputune>` with the values set, in libvirt's order; nil when none is.
-    static func cputuneElement(_ tune: DomainSpec.CPUTune) -> XMLTree? {
+    package static func cputuneElement(_ tune: DomainSpec.CPUTune) -> XMLTree? {
         var children: [XMLTree] = []
         if let shares = tune.shares { children.append(XMLTree("shares", text: String(shares))) }
         if let period = tune.periodMicroseconds { children.append(XMLTree("period", text: String(period))) }
@@ -220,7 +222,7 @@ extension DomainXMLRenderer {
     }
 
     /// The disk's `<iotune>` with the values set; nil when none is.
-    static func iotuneElement(_ tune: DomainSpec.DiskIOTune) -> XMLTree? {
+    package static func iotuneElement(_ tune: DomainSpec.DiskIOTune) -> XMLTree? {
         var children: [XMLTree] = []
         if let bytes = tune.totalBytesPerSecond { children.append(XMLTree("total_bytes_sec", text: String(bytes))) }
         if let iops = tune.totalIOPerSecond { children.append(XMLTree("total_iops_sec", text: String(iops))) }
@@ -228,7 +230,7 @@ extension DomainXMLRenderer {
     }
 
     /// The NIC's `<bandwidth>` with the directions set; nil when neither is.
-    static func bandwidthElement(_ bandwidth: DomainSpec.Bandwidth) -> XMLTree? {
+    package static func bandwidthElement(_ bandwidth: DomainSpec.Bandwidth) -> XMLTree? {
         func rate(_ name: String, _ rate: DomainSpec.Bandwidth.Rate?) -> XMLTree? {
             guard let rate else { return nil }
             var attributes = [("average", String(rate.averageKiBPerSecond))]

@@ -1,35 +1,37 @@
+import SandboxValues
+
 /// A minimal XML element tree that renders deterministically with every value escaped.
 ///
 /// Attribute order is the order given; text and attribute values go through ``XMLTree/escape(_:)``,
 /// so no caller-supplied string can open or close an element.
-struct XMLTree: Sendable, Hashable {
-    var name: String
-    var attributes: [(String, String)]
-    var children: [Child]
+package struct XMLTree: Sendable, Hashable {
+    package var name: String
+    package var attributes: [(String, String)]
+    package var children: [Child]
 
-    enum Child: Sendable, Hashable {
+    package enum Child: Sendable, Hashable {
         case element(XMLTree)
         case text(String)
     }
 
-    init(_ name: String, _ attributes: [(String, String)] = [], children: [XMLTree] = []) {
+    package init(_ name: String, _ attributes: [(String, String)] = [], children: [XMLTree] = []) {
         self.name = name
         self.attributes = attributes
         self.children = children.map(Child.element)
     }
 
-    init(_ name: String, _ attributes: [(String, String)] = [], text: String) {
+    package init(_ name: String, _ attributes: [(String, String)] = [], text: String) {
         self.name = name
         self.attributes = attributes
         self.children = [.text(text)]
     }
 
-    static func == (lhs: XMLTree, rhs: XMLTree) -> Bool {
+    package static func == (lhs: XMLTree, rhs: XMLTree) -> Bool {
         lhs.name == rhs.name && lhs.children == rhs.children
             && lhs.attributes.map { [$0.0, $0.1] } == rhs.attributes.map { [$0.0, $0.1] }
     }
 
-    func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(name)
         for (key, value) in attributes {
             hasher.combine(key)
@@ -39,7 +41,7 @@ struct XMLTree: Sendable, Hashable {
     }
 
     /// Renders the tree with two-space indentation and a trailing newline.
-    func render() -> String {
+    package func render() -> String {
         var out = ""
         write(into: &out, depth: 0)
         return out
@@ -71,7 +73,7 @@ struct XMLTree: Sendable, Hashable {
 
     /// Escapes the five XML special characters. Control characters never reach here: callers
     /// validate values before building a tree.
-    static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

@@ -1,3 +1,5 @@
+import SandboxValues
+
 extension DomainSpec {
     /// CPU scheduling limits of the whole domain (`<cputune>`), enforced by the host's cgroups.
     ///
@@ -30,7 +32,7 @@ extension DomainSpec {
         /// Whether no value is set (nothing is rendered).
         public var isEmpty: Bool { shares == nil && periodMicroseconds == nil && quotaMicroseconds == nil }
 
-        func validate() throws(SandboxError) {
+        package func validate() throws(SandboxError) {
             if let shares, !Self.sharesRange.contains(shares) {
                 throw .invalid("CPU shares must be 2…262144, not \(shares)")
             }
@@ -63,7 +65,7 @@ extension DomainSpec {
         /// Whether no value is set (nothing is rendered).
         public var isEmpty: Bool { totalBytesPerSecond == nil && totalIOPerSecond == nil }
 
-        func validate() throws(SandboxError) {
+        package func validate() throws(SandboxError) {
             for (value, what) in [(totalBytesPerSecond, "disk bytes per second"), (totalIOPerSecond, "disk IOPS")] {
                 if let value, !(1...Self.maxValue).contains(value) {
                     throw .invalid("\(what) must be 1…\(Self.maxValue), not \(value)")
@@ -90,7 +92,7 @@ extension DomainSpec {
                 self.burstKiB = burstKiB
             }
 
-            func validate(_ direction: String) throws(SandboxError) {
+            package func validate(_ direction: String) throws(SandboxError) {
                 guard averageKiBPerSecond > 0 else { throw .invalid("\(direction) average rate must be positive") }
                 if peakKiBPerSecond == 0 { throw .invalid("\(direction) peak rate must be positive") }
                 if burstKiB == 0 { throw .invalid("\(direction) burst must be positive") }
@@ -113,7 +115,7 @@ extension DomainSpec {
         /// Whether neither direction is shaped (nothing is rendered).
         public var isEmpty: Bool { inbound == nil && outbound == nil }
 
-        func validate() throws(SandboxError) {
+        package func validate() throws(SandboxError) {
             try inbound?.validate("inbound")
             try outbound?.validate("outbound")
         }
@@ -137,7 +139,7 @@ extension DomainSpec {
             FilterParameter(name: "IP", value: address.description)
         }
 
-        func validate() throws(SandboxError) {
+        package func validate() throws(SandboxError) {
             try Self.check(name, what: "network filter parameter name", extra: "_")
             try Self.check(value, what: "network filter parameter \(name)", extra: "_.:")
         }
