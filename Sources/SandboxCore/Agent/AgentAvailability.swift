@@ -1,5 +1,3 @@
-internal import CLibvirt
-
 /// Why a domain's guest agent cannot be reached, read from an ``SandboxError/Code/agentUnavailable``
 /// (or `.notRunning`) error's libvirt code.
 ///
@@ -20,13 +18,14 @@ public enum AgentAvailability: Sendable, Hashable, CustomStringConvertible {
 
     /// The reason behind `error`, or nil when it is not about the agent's availability.
     public init?(_ error: SandboxError) {
-        if error.isLibvirtError(VIR_ERR_ARGUMENT_UNSUPPORTED) {
+        let failure = error.libvirtFailure
+        if failure == .argumentUnsupported {
             self = .notConfigured
-        } else if error.isLibvirtError(VIR_ERR_AGENT_UNRESPONSIVE) || error.isLibvirtError(VIR_ERR_AGENT_UNSYNCED) {
+        } else if failure == .agentUnresponsive || failure == .agentUnsynced {
             self = .notConnected
-        } else if error.isLibvirtError(VIR_ERR_OPERATION_INVALID) || error.code == .notRunning {
+        } else if failure == .operationInvalid || error.code == .notRunning {
             self = .notRunning
-        } else if error.isLibvirtError(VIR_ERR_NO_SUPPORT) {
+        } else if failure == .notSupportedByDriver {
             self = .unsupported
         } else if error.code == .agentUnavailable {
             self = .notConnected

@@ -1,4 +1,3 @@
-internal import CLibvirt
 import Foundation
 
 extension GuestAgentClient {
@@ -37,7 +36,7 @@ extension GuestAgentClient {
             do {
                 status = try await exitStatus(of: pid)
             } catch {
-                if error.isLibvirtError(VIR_ERR_RPC) {
+                if error.libvirtFailure == .rpc {
                     throw SandboxError(
                         .tooLarge,
                         "the guest agent's reply with the output of \(path) in \(domain) did not fit in one "

@@ -1,4 +1,3 @@
-internal import CLibvirt
 import Foundation
 
 #if canImport(Glibc)
@@ -60,7 +59,7 @@ extension SandboxError {
     /// does not implement the call, the domain has no guest agent or it is not connected — rather
     /// than a failure. Discovery treats such sources as empty and moves on.
     public var isSourceUnavailable: Bool {
-        code == .agentUnavailable || isUnsupportedByDriver || isLibvirtError(VIR_ERR_OPERATION_UNSUPPORTED)
-            || isLibvirtError(VIR_ERR_AGENT_UNRESPONSIVE)
+        code == .agentUnavailable || isUnsupportedByDriver || libvirtFailure == .operationUnsupported
+            || libvirtFailure == .agentUnresponsive
     }
 }

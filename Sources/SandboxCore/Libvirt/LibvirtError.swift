@@ -59,17 +59,64 @@ enum LibvirtError {
     }
 }
 
+/// What libvirt said went wrong, for the errors the library acts on: the binding's reading of
+/// `virErrorNumber`, so no code above it needs libvirt's numbers.
+package enum LibvirtFailure: Sendable, Hashable {
+    /// The call's argument is not supported here (`VIR_ERR_ARGUMENT_UNSUPPORTED`); for guest-agent
+    /// calls: the domain has no agent channel.
+    case argumentUnsupported
+    /// An argument or flag was rejected (`VIR_ERR_INVALID_ARG`).
+    case invalidArgument
+    /// The driver does not implement the call (`VIR_ERR_NO_SUPPORT`).
+    case notSupportedByDriver
+    /// The operation is not supported for this domain (`VIR_ERR_OPERATION_UNSUPPORTED`).
+    case operationUnsupported
+    /// Not possible in the domain's current state, e.g. not running (`VIR_ERR_OPERATION_INVALID`).
+    case operationInvalid
+    /// The guest agent does not answer (`VIR_ERR_AGENT_UNRESPONSIVE`).
+    case agentUnresponsive
+    /// The guest agent answered out of step (`VIR_ERR_AGENT_UNSYNCED`).
+    case agentUnsynced
+    /// The RPC layer failed, e.g. a reply past libvirt's message limit (`VIR_ERR_RPC`).
+    case rpc
+    /// Any other libvirt error number.
+    case other(Int)
+
+    init(number: Int) {
+        self =
+            switch number {
+            case Int(VIR_ERR_ARGUMENT_UNSUPPORTED.rawValue): .argumentUnsupported
+            case Int(VIR_ERR_INVALID_ARG.rawValue): .invalidArgument
+            case Int(VIR_ERR_NO_SUPPORT.rawValue): .notSupportedByDriver
+            case Int(VIR_ERR_OPERATION_UNSUPPORTED.rawValue): .operationUnsupported
+            case Int(VIR_ERR_OPERATION_INVALID.rawValue): .operationInvalid
+            case Int(VIR_ERR_AGENT_UNRESPONSIVE.rawValue): .agentUnresponsive
+            case Int(VIR_ERR_AGENT_UNSYNCED.rawValue): .agentUnsynced
+            case Int(VIR_ERR_RPC.rawValue): .rpc
+            default: .other(number)
+            }
+    }
+}
+
 extension SandboxError {
-    /// Whether this error came from libvirt with error number `number`.
+    /// Whether this error came from libvirt with error number `number` (inside the binding only).
     func isLibvirtError(_ number: virErrorNumber) -> Bool {
         guard let underlying, underlying.domain != nil else { return false }
         return underlying.code == Int(number.rawValue)
     }
 
+    /// What libvirt said went wrong, when this error came from libvirt.
+    package var libvirtFailure: LibvirtFailure? {
+        guard let underlying, underlying.domain != nil else { return nil }
+        return LibvirtFailure(number: underlying.code)
+    }
+
     /// Whether libvirt rejected the call's flags or does not implement it for this driver, so a
     /// simpler call may work.
-    var isUnsupportedByDriver: Bool {
-        isLibvirtError(VIR_ERR_INVALID_ARG) || isLibvirtError(VIR_ERR_NO_SUPPORT)
-            || isLibvirtError(VIR_ERR_ARGUMENT_UNSUPPORTED)
+    package var isUnsupportedByDriver: Bool {
+        switch libvirtFailure {
+        case .invalidArgument?, .notSupportedByDriver?, .argumentUnsupported?: true
+        default: false
+        }
     }
 }
