@@ -53,6 +53,16 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The libvirt binding: one connection actor per thread, the C shim's only importer, libvirt's
+        // errors read into error codes, the DomainManager protocol the layers above talk to.
+        .target(
+            name: "SandboxLibvirt",
+            dependencies: [
+                "SandboxValues",
+                "CLibvirt",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Domain XML: the typed domain description and its pure renderer.
         .target(name: "SandboxDomainXML", dependencies: ["SandboxValues"]),
         .target(
@@ -61,7 +71,7 @@ let package = Package(
                 "SandboxValues",
                 "SandboxSeed",
                 "SandboxDomainXML",
-                "CLibvirt",
+                "SandboxLibvirt",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]

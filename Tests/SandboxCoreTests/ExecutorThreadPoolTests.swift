@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 
 @testable import SandboxCore
+@testable import SandboxLibvirt
 
 /// Connection threads never end (an ending thread's OpenSSL destructors raced `exit()`): a pool
 /// thread whose work is done runs the next piece of work, and a new thread is made only when none

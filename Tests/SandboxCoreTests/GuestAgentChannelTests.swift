@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SandboxCore
+@testable import SandboxLibvirt
 
 /// Guest agent calls apart from lifecycle calls (``GuestAgentChannel``), on `test:///default`,
 /// whose driver has no agent: a call fails at once with `.agentUnavailable`. A frozen agent is

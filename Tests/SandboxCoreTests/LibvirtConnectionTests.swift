@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SandboxCore
+@testable import SandboxLibvirt
 
 /// Integration tests against libvirt's in-process mock driver.
 ///

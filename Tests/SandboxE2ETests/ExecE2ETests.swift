@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SandboxCore
+@testable import SandboxLibvirt
 
 /// Commands and files through the guest agent of a real guest (one sandbox, reused for every
 /// check to keep boots few): exec's exit status and output, 1 MiB of output whole, a timeout that

@@ -1,3 +1,5 @@
+import SandboxValues
+
 /// Manages the domains (virtual machines) of one hypervisor connection.
 ///
 /// Every method is safe to call from any task. The libvirt-backed implementation is

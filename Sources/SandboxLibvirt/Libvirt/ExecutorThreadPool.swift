@@ -1,4 +1,5 @@
 import Foundation
+import SandboxValues
 
 /// The threads that run ``LibvirtThreadExecutor``s. A thread whose executor has shut down parks here
 /// and runs the next executor instead of ending; the pool only grows to the most executors ever

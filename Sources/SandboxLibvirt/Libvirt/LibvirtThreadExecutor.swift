@@ -1,5 +1,6 @@
 internal import CLibvirt
 import Foundation
+import SandboxValues
 
 /// A serial executor that runs every job on one dedicated thread, taken from
 /// ``ExecutorThreadPool`` for the executor's lifetime.

@@ -1,4 +1,5 @@
 internal import CLibvirt
+import SandboxValues
 import Synchronization
 
 /// Fans the lifecycle events of one connection out to all of its live streams.

@@ -1,4 +1,5 @@
 internal import CLibvirt
+import SandboxValues
 
 extension LibvirtConnection {
     public func blockInfo(named name: String, disk: String) throws(SandboxError) -> DiskBlockInfo {

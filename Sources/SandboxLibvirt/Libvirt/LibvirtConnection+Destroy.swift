@@ -1,5 +1,6 @@
 internal import CLibvirt
 import Foundation
+import SandboxValues
 
 extension LibvirtConnection {
     /// Stops domain `name` at once (`virDomainDestroy`); a domain that is not running is left as it is.

@@ -1,5 +1,6 @@
 internal import CLibvirt
 import Foundation
+import SandboxValues
 
 /// Process-wide libvirt setup, done once before the first connection is opened.
 ///

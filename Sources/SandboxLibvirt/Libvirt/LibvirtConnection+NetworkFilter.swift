@@ -1,4 +1,5 @@
 internal import CLibvirt
+import SandboxValues
 
 extension LibvirtConnection {
     /// Whether the connection has a network filter (`virsh nwfilter-list`) called `name`.

@@ -1,4 +1,5 @@
 internal import CLibvirt
+import SandboxValues
 
 extension LibvirtConnection {
     public func networkXML(named name: String) throws(SandboxError) -> String {

@@ -1,6 +1,7 @@
 internal import CLibvirt
 import Foundation
 import Logging
+import SandboxValues
 
 /// The guest-agent traffic of one ``LibvirtConnection``, kept apart from its lifecycle calls.
 ///

@@ -1,6 +1,7 @@
 internal import CLibvirt
 import Foundation
 import Logging
+import SandboxValues
 
 /// A read-write connection to one libvirt hypervisor, such as `qemu:///system`,
 /// `qemu:///session`, `qemu:///system?socket=/path/to/virtqemud-sock` or `test:///default`.

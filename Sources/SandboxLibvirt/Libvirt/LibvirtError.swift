@@ -1,4 +1,5 @@
 internal import CLibvirt
+import SandboxValues
 
 /// The single funnel from libvirt's thread-local last error to ``SandboxError``.
 ///

@@ -1,3 +1,5 @@
+import SandboxValues
+
 /// The sizes of one of a domain's disks, as libvirt reports them (`virDomainGetBlockInfo`).
 /// A value type: thread-safe.
 public struct DiskBlockInfo: Sendable, Hashable, Codable {

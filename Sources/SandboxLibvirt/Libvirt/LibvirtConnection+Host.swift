@@ -1,4 +1,5 @@
 internal import CLibvirt
+import SandboxValues
 
 extension LibvirtConnection {
     public func capabilitiesXML() throws(SandboxError) -> String {

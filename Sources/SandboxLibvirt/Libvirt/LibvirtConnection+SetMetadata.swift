@@ -1,4 +1,5 @@
 internal import CLibvirt
+import SandboxValues
 
 extension LibvirtConnection {
     public func setMetadata(named name: String, namespaceURI: String, prefix: String, xml: String?)
