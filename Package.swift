@@ -43,7 +43,7 @@ let package = Package(
         ),
         // The layers, bottom up; each compiles only against the ones below it.
         // Values and errors: names, MACs, host names, addresses and the one public error type.
-        .target(name: "SandboxValues"),
+        .target(name: "SandboxValues", exclude: ["README.md"]),
         // The seed: the cloud-init model, its YAML, NoCloud and ConfigDrive layouts, ISO 9660 images.
         .target(
             name: "SandboxSeed",
@@ -51,7 +51,8 @@ let package = Package(
                 "SandboxValues",
                 "CIsofs",
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         // The libvirt binding: one connection actor per thread, the C shim's only importer, libvirt's
         // errors read into error codes, the DomainManager protocol the layers above talk to.
@@ -61,10 +62,11 @@ let package = Package(
                 "SandboxValues",
                 "CLibvirt",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         // Domain XML: the typed domain description and its pure renderer.
-        .target(name: "SandboxDomainXML", dependencies: ["SandboxValues"]),
+        .target(name: "SandboxDomainXML", dependencies: ["SandboxValues"], exclude: ["README.md"]),
         .target(
             name: "SandboxCore",
             dependencies: [
