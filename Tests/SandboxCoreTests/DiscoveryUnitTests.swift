@@ -460,7 +460,7 @@ import Testing
         #expect(Diagnoser.instanceID(inMetaData: "local-hostname: x") == nil)
     }
 
-    @Test func domainFactsComeFromTheLiveXML() throws {
+    @Test func theDomainDescriptionComesFromTheLiveXML() throws {
         let xml = """
             <domain type='qemu' id='3'>
               <name>sbx</name>
@@ -477,7 +477,7 @@ import Testing
               </devices>
             </domain>
             """
-        let facts = try #require(DomainFacts(xml: xml))
+        let facts = try #require(DomainDescription(xml: xml))
         #expect(facts.virtType == "qemu")
         #expect(facts.arch == "aarch64")
         #expect(facts.cdromFiles == ["/jobs/sbx/cloud-init.iso"])
@@ -487,7 +487,16 @@ import Testing
         #expect(nic.targetDevice == "vnet7")
         #expect(facts.interface(mac: MACAddress("52:54:00:00:00:02")!)?.network == nil)
         #expect(facts.interface(mac: MACAddress("52:54:00:00:00:03")!) == nil)
-        #expect(DomainFacts(xml: "<network/>") == nil)
-        #expect(DomainFacts(xml: "") == nil)
+        #expect(facts.firstMAC == MACAddress("52:54:00:ab:cd:ef"))
+        #expect(facts.macs == [MACAddress("52:54:00:ab:cd:ef")!, MACAddress("52:54:00:00:00:02")!])
+        // Only NICs on libvirt networks, whatever quotes the XML uses.
+        #expect(facts.networkNICs == ["sandbox-net": [MACAddress("52:54:00:ab:cd:ef")!]])
+        let doubleQuoted = try #require(
+            DomainDescription(
+                xml: #"<domain type="kvm"><devices><interface type="network"><source network="n2"/>"#
+                    + #"<mac address="52:54:00:00:00:09"/></interface></devices></domain>"#))
+        #expect(doubleQuoted.networkNICs == ["n2": [MACAddress("52:54:00:00:00:09")!]])
+        #expect(DomainDescription(xml: "<network/>") == nil)
+        #expect(DomainDescription(xml: "") == nil)
     }
 }

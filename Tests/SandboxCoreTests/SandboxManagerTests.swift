@@ -265,7 +265,9 @@ import Testing
     }
 
     @Test func macScanFindsEveryInterface() {
-        let xml = "<interface><mac address='52:54:00:00:00:01'/></interface><mac address=\"52:54:00:00:00:02\"/>"
+        let xml =
+            "<domain type='kvm'><devices><interface type='network'><mac address='52:54:00:00:00:01'/></interface>"
+            + "<interface type=\"bridge\"><mac address=\"52:54:00:00:00:02\"/></interface></devices></domain>"
         #expect(
             SandboxManager.macAddresses(in: xml).map(\.description).sorted() == [
                 "52:54:00:00:00:01", "52:54:00:00:00:02",

@@ -61,9 +61,9 @@ public struct Diagnoser: Sendable {
         let running = state == .running || state == .blocked || state == .paused
 
         // Live XML: the NIC, the seed, the console log.
-        var facts: DomainFacts?
+        var facts: DomainDescription?
         if state != nil, let xml = try? await domains.domainXML(named: domain, inactive: false, secure: false) {
-            facts = DomainFacts(xml: xml)
+            facts = DomainDescription(xml: xml)
         }
         let nic = facts?.interface(mac: mac)
         let networkName = network ?? nic?.network

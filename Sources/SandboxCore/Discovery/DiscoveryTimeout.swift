@@ -136,7 +136,7 @@ public struct DiscoveryTimeout: Sendable, Hashable {
         async throws(SandboxError) -> EffectiveTimeout
     {
         let xml = try await domains.domainXML(named: domain, inactive: false, secure: false)
-        guard let facts = DomainFacts(xml: xml) else {
+        guard let facts = DomainDescription(xml: xml) else {
             throw SandboxError(.invalidXML, "the XML of domain '\(domain)' does not parse")
         }
         var expected: Int?

@@ -23,7 +23,7 @@ extension HostResources {
             let running = summary.state == .running || summary.state == .blocked || summary.state == .paused
             if running { host.runningDomains += 1 }
             guard let xml = try? await domains.domainXML(named: summary.name, inactive: !running, secure: false),
-                let facts = DomainFacts(xml: xml)
+                let facts = DomainDescription(xml: xml)
             else { continue }
             if running { host.runningVCPUs += facts.vcpus ?? 0 }
             if summary.name != sandbox, facts.interface(mac: mac) != nil { host.macSharedWith.append(summary.name) }

@@ -291,7 +291,7 @@ public struct IPWaiter: Sendable {
         if network == nil,
             let xml = try? await domains.domainXML(named: context.domain, inactive: false, secure: false)
         {
-            network = DomainFacts(xml: xml)?.interface(mac: context.mac)?.network
+            network = DomainDescription(xml: xml)?.interface(mac: context.mac)?.network
         }
         guard let network else { return nil }
         return await leaseWatcher.leases(of: network)

@@ -32,6 +32,6 @@ public struct NetworkLeaseDiscoverer: IPDiscoverer {
     func network(of domain: String, mac: MACAddress) async throws(SandboxError) -> String? {
         if let network { return network }
         let xml = try await domains.domainXML(named: domain, inactive: false, secure: false)
-        return DomainFacts(xml: xml)?.interface(mac: mac)?.network
+        return DomainDescription(xml: xml)?.interface(mac: mac)?.network
     }
 }

@@ -15,10 +15,7 @@ extension SandboxManager {
         return (mac, metadata?.jobDirectory ?? configuration.jobsRoot + "/" + name.value)
     }
 
-    static func firstMAC(in xml: String) -> MACAddress? {
-        guard let range = xml.range(of: "<mac address=") else { return nil }
-        return MACAddress(String(xml[range.upperBound...].dropFirst().prefix(17)))
-    }
+    static func firstMAC(in xml: String) -> MACAddress? { DomainDescription(xml: xml)?.firstMAC }
 
     func waiter(observer: (@Sendable (IPWaitProgress) -> Void)? = nil) -> IPWaiter {
         IPWaiter(

@@ -120,18 +120,7 @@ extension SandboxManager {
 
     /// MACs of the domain's NICs on libvirt networks, by network name.
     static func networkNICs(in domainXML: String) -> [String: Set<MACAddress>] {
-        var result: [String: Set<MACAddress>] = [:]
-        var rest = domainXML[...]
-        while let start = rest.range(of: "<interface type='network'") ?? rest.range(of: "<interface type=\"network\"") {
-            guard let end = rest[start.upperBound...].range(of: "</interface>") else { break }
-            let element = rest[start.lowerBound..<end.upperBound]
-            rest = rest[end.upperBound...]
-            guard let network = attribute("network", in: element, tag: "<source "),
-                let macText = attribute("address", in: element, tag: "<mac "), let mac = MACAddress(macText)
-            else { continue }
-            result[network, default: []].insert(mac)
-        }
-        return result
+        DomainDescription(xml: domainXML)?.networkNICs ?? [:]
     }
 
     private static func attribute(_ name: String, in element: Substring, tag: String) -> String? {

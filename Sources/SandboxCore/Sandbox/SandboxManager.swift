@@ -474,16 +474,7 @@ public actor SandboxManager {
         return result
     }
 
-    static func macAddresses(in xml: String) -> Set<MACAddress> {
-        var result = Set<MACAddress>()
-        var rest = xml[...]
-        while let range = rest.range(of: "<mac address=") {
-            let after = rest[range.upperBound...].dropFirst()
-            if let mac = MACAddress(String(after.prefix(17))) { result.insert(mac) }
-            rest = after
-        }
-        return result
-    }
+    static func macAddresses(in xml: String) -> Set<MACAddress> { DomainDescription(xml: xml)?.macs ?? [] }
 
     /// Makes the job folder with the mode and group `access` gives it, and the jobs root (`0711`)
     /// and its missing parents (`0755`) first.

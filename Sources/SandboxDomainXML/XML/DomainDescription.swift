@@ -1,32 +1,35 @@
 import Foundation
 import FoundationXML
+import SandboxValues
 
-/// What discovery and diagnosis need from a domain's live XML, read with a real XML parser.
-struct DomainFacts: Sendable, Hashable {
-    struct Interface: Sendable, Hashable {
-        var mac: String
+/// A domain's XML read once, with a real XML parser, into what the layers above act on: the
+/// NICs (MAC, network, host device), virt type and arch, CD-ROM and console-log files, vCPUs.
+/// Create, destroy, discovery and diagnosis read a domain through it; nothing scans XML text.
+package struct DomainDescription: Sendable, Hashable {
+    package struct Interface: Sendable, Hashable {
+        package var mac: String
         /// `network`, `bridge`, `user`, …
-        var type: String?
+        package var type: String?
         /// The libvirt network for `type='network'`.
-        var network: String?
+        package var network: String?
         /// The host-side device (`vnet0`), present while the domain runs.
-        var targetDevice: String?
+        package var targetDevice: String?
     }
 
     /// `kvm`, `qemu`, `test`, …
-    var virtType: String?
+    package var virtType: String?
     /// `x86_64`, `aarch64`, …
-    var arch: String?
-    var interfaces: [Interface] = []
+    package var arch: String?
+    package var interfaces: [Interface] = []
     /// The `<source file=…>` of every CD-ROM that has one, in document order.
-    var cdromFiles: [String] = []
+    package var cdromFiles: [String] = []
     /// `<log file=…>` of serial ports and consoles, in document order.
-    var consoleLogFiles: [String] = []
+    package var consoleLogFiles: [String] = []
     /// The virtual CPUs (`<vcpu current=…>`, else `<vcpu>`).
-    var vcpus: Int?
+    package var vcpus: Int?
 
     /// Parses a domain's XML; `nil` when it does not parse as one.
-    init?(xml: String) {
+    package init?(xml: String) {
         // FoundationXML crashes on an empty document instead of throwing.
         guard !xml.allSatisfy(\.isWhitespace), let document = try? XMLDocument(xmlString: xml, options: []),
             let root = document.rootElement(),
@@ -53,7 +56,23 @@ struct DomainFacts: Sendable, Hashable {
     }
 
     /// The interface with `mac`, if the domain has one.
-    func interface(mac: MACAddress) -> Interface? {
+    package func interface(mac: MACAddress) -> Interface? {
         interfaces.first { AddressSelection.sameMAC($0.mac, mac) }
+    }
+
+    /// The MACs of every NIC that has a valid one.
+    package var macs: Set<MACAddress> { Set(interfaces.compactMap { MACAddress($0.mac) }) }
+
+    /// The first NIC's MAC (a sandbox's own NIC).
+    package var firstMAC: MACAddress? { interfaces.first.flatMap { MACAddress($0.mac) } }
+
+    /// The MACs of the NICs on libvirt networks (`type='network'`), by network name.
+    package var networkNICs: [String: Set<MACAddress>] {
+        var result: [String: Set<MACAddress>] = [:]
+        for interface in interfaces where interface.type == "network" {
+            guard let network = interface.network, let mac = MACAddress(interface.mac) else { continue }
+            result[network, default: []].insert(mac)
+        }
+        return result
     }
 }
