@@ -18,18 +18,7 @@ extension NetworkHealth {
     }
 
     /// `start-end` of every `<ip><dhcp><range>` in a network's XML.
-    static func dhcpRanges(networkXML xml: String) -> [String] {
-        guard xml.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("<"),
-            let document = try? XMLDocument(xmlString: xml, options: []),
-            let ranges = try? document.nodes(forXPath: "/network/ip/dhcp/range")
-        else { return [] }
-        return ranges.compactMap { node in
-            guard let element = node as? XMLElement, let start = element.attribute(forName: "start")?.stringValue,
-                let end = element.attribute(forName: "end")?.stringValue
-            else { return nil }
-            return "\(start)-\(end)"
-        }
-    }
+    static func dhcpRanges(networkXML xml: String) -> [String] { NetworkDescription(xml: xml)?.dhcpRanges ?? [] }
 
     /// The dnsmasq libvirt runs for `network`: its command line names the network's own
     /// configuration file, `…/dnsmasq/NETWORK.conf`.

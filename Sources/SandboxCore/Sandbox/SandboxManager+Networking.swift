@@ -51,48 +51,17 @@ extension SandboxManager {
 
     /// The IPv4 subnets (`<ip address=… netmask=…|prefix=…>`) of a network's XML.
     static func ipv4Subnets(in networkXML: String) -> [IPInterfaceAddress] {
-        var result: [IPInterfaceAddress] = []
-        var rest = networkXML[...]
-        while let start = rest.range(of: "<ip ") {
-            guard let end = rest[start.upperBound...].range(of: ">") else { break }
-            let element = rest[start.lowerBound..<end.upperBound]
-            rest = rest[end.upperBound...]
-            guard let text = attribute("address", in: element, tag: "<ip "), let address = IPAddress(text),
-                address.family == .ipv4
-            else { continue }
-            var prefix: Int?
-            if let value = attribute("prefix", in: element, tag: "<ip ") { prefix = Int(value) }
-            if let mask = attribute("netmask", in: element, tag: "<ip ").flatMap(IPAddress.init) {
-                prefix = mask.bytes.reduce(0) { $0 + $1.nonzeroBitCount }
-            }
-            if let prefix, let subnet = try? IPInterfaceAddress(address: address, prefixLength: prefix) {
-                result.append(subnet)
-            }
-        }
-        return result
+        NetworkDescription(xml: networkXML)?.ipv4Subnets ?? []
     }
 
     /// Host entries reserving `ip`.
     static func dhcpHostEntries(in networkXML: String, ip: IPAddress) -> [String] {
-        hostElements(in: networkXML).filter { attribute("ip", in: $0[...], tag: "<host ") == ip.description }
+        (NetworkDescription(xml: networkXML)?.dhcpHosts ?? []).filter { $0.ip == ip }.map(\.xml)
     }
 
-    private static func hostElements(in networkXML: String) -> [String] {
-        var entries: [String] = []
-        var rest = networkXML[...]
-        while let start = rest.range(of: "<host ") {
-            guard let end = rest[start.upperBound...].range(of: "/>") else { break }
-            entries.append(String(rest[start.lowerBound..<end.upperBound]))
-            rest = rest[end.upperBound...]
-        }
-        return entries
-    }
-
-    /// The DHCP host entries (`<host …/>` as the network's XML has them) for `macs` in `network`.
+    /// The DHCP host entries (`<host …/>`, as `virNetworkUpdate` takes them) for `macs` in `network`.
     static func dhcpHostEntries(in networkXML: String, macs: Set<MACAddress>) -> [String] {
-        hostElements(in: networkXML).filter { element in
-            attribute("mac", in: element[...], tag: "<host ").flatMap(MACAddress.init).map(macs.contains) ?? false
-        }
+        (NetworkDescription(xml: networkXML)?.dhcpHosts ?? []).filter { $0.mac.map(macs.contains) ?? false }.map(\.xml)
     }
 
     /// Removes the DHCP reservations of a sandbox's NICs (found in its domain XML) from their
@@ -121,18 +90,5 @@ extension SandboxManager {
     /// MACs of the domain's NICs on libvirt networks, by network name.
     static func networkNICs(in domainXML: String) -> [String: Set<MACAddress>] {
         DomainDescription(xml: domainXML)?.networkNICs ?? [:]
-    }
-
-    private static func attribute(_ name: String, in element: Substring, tag: String) -> String? {
-        guard let tagStart = element.range(of: tag) else { return nil }
-        let tail = element[tagStart.upperBound...]
-        for quote in ["'", "\""] {
-            if let valueStart = tail.range(of: "\(name)=\(quote)"),
-                let valueEnd = tail[valueStart.upperBound...].range(of: quote)
-            {
-                return String(tail[valueStart.upperBound..<valueEnd.lowerBound])
-            }
-        }
-        return nil
     }
 }
