@@ -113,12 +113,12 @@ struct CreateCommand: AsyncParsableCommand {
     }
 }
 
-/// `SANDBOX_DEMO_STOP_AT=<stage>` (job-folder, overlay, seed, defined) makes `create` stop itself
+/// `SANDBOX_DEMO_STOP_AT=<stage>` (job-folder, overlay, seed, define) makes `create` stop itself
 /// (SIGSTOP) once that stage is done: crash-safety tests then kill it there.
-func stopStage() throws -> SandboxManager.Checkpoint? {
+func stopStage() throws -> CreateStage? {
     guard let text = ProcessInfo.processInfo.environment["SANDBOX_DEMO_STOP_AT"] else { return nil }
-    guard let stage = SandboxManager.Checkpoint(rawValue: text) else {
-        let known = SandboxManager.Checkpoint.allCases.map(\.rawValue).joined(separator: ", ")
+    guard let stage = CreateStage(rawValue: text), CreateStage.checkpoints.contains(stage) else {
+        let known = CreateStage.checkpoints.map(\.rawValue).joined(separator: ", ")
         throw CLIError("SANDBOX_DEMO_STOP_AT=\(text) is not a stage (\(known))")
     }
     return stage

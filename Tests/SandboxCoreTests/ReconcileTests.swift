@@ -38,8 +38,8 @@ import Testing
         }
     }
 
-    @Test(arguments: SandboxManager.Checkpoint.allCases) func aCreateKilledAtAStageLeavesNothingAfterReconcile(
-        _ stage: SandboxManager.Checkpoint
+    @Test(arguments: CreateStage.checkpoints) func aCreateKilledAtAStageLeavesNothingAfterReconcile(
+        _ stage: CreateStage
     ) async throws {
         let host = try await TestHost.make()
         let base = try await host.makeBase()
@@ -64,7 +64,7 @@ import Testing
 
         let report = try await host.manager().reconcile()
         #expect(report.removedJobFolders == [host.jobsRoot + "/" + name.value], "\(report)")
-        #expect(report.removedDomains == (stage == .defined ? [name.value] : []), "\(report)")
+        #expect(report.removedDomains == (stage == .define ? [name.value] : []), "\(report)")
         #expect(report.failures.isEmpty)
         let after = try await HostSnapshot.take(folder: host.folder.path, manager: host.manager(), names: [name.value])
         #expect(after.files == before.files + ["jobs"], "\(after)")
@@ -90,7 +90,7 @@ import Testing
         let latch = StageLatch()
         let owner = host.owner
         await creating.setCreateStageObserver { reached, name in
-            guard reached == .defined else { return }
+            guard reached == .define else { return }
             try? CreationRecord(owner: owner, host: CreationRecord.hostName(), pid: dead, processStart: nil)
                 .write(in: host.jobsRoot + "/" + name.value)
             latch.signal()

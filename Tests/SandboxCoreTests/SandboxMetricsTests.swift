@@ -30,7 +30,7 @@ import Testing
         #expect(try metrics.expectTimer("sandbox_prepare_seconds").values.count == 1)
         #expect(try metrics.expectTimer("sandbox_boot_to_ip_seconds").values.count == 1)
         #expect(try metrics.expectTimer("sandbox_ip_wait_seconds", [("result", "ok")]).values.count == 1)
-        #expect(stages.stages == [.base, .overlay, .seed, .define, .start, .ip])
+        #expect(stages.stages == [.base, .jobFolder, .overlay, .seed, .define, .start, .ip])
     }
 
     @Test func aFailedWaitIsCountedButNotAsATimeout() async throws {

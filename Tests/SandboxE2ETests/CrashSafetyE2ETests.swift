@@ -81,7 +81,7 @@ struct CrashSafetyE2ETests {
         }
 
         var kills = 0
-        for stage in SandboxManager.Checkpoint.allCases {
+        for stage in CreateStage.checkpoints {
             for round in 0..<Self.rounds {
                 let name = "crash-\(stage.rawValue)-\(round)"
                 let folder = jobs + "/" + name
@@ -101,8 +101,8 @@ struct CrashSafetyE2ETests {
                 #expect(fileManager.fileExists(atPath: folder + "/disk.qcow2") == (stage != .jobFolder), "\(name)")
                 #expect(
                     fileManager.fileExists(atPath: folder + "/cloud-init.iso")
-                        == [.seed, .defined].contains(stage), "\(name)")
-                #expect((try await connection.domain(named: name) != nil) == (stage == .defined), "\(name)")
+                        == [CreateStage.seed, .define].contains(stage), "\(name)")
+                #expect((try await connection.domain(named: name) != nil) == (stage == .define), "\(name)")
 
                 kill(pid, SIGKILL)
                 child.waitUntilExit()
@@ -111,13 +111,13 @@ struct CrashSafetyE2ETests {
 
                 let report = try reconcile(uri: environment.uri, jobs: jobs)
                 #expect(report.removedJobFolders == [folder], "\(name): \(report)")
-                #expect(report.removedDomains == (stage == .defined ? [name] : []), "\(name): \(report)")
+                #expect(report.removedDomains == (stage == .define ? [name] : []), "\(name): \(report)")
                 #expect(report.failures.isEmpty, "\(name): \(report)")
                 #expect(HostSnapshot.listFiles(under: jobs).isEmpty, "\(name): \(HostSnapshot.listFiles(under: jobs))")
                 #expect(try await connection.domain(named: name) == nil, "\(name)")
             }
         }
-        #expect(kills == SandboxManager.Checkpoint.allCases.count * Self.rounds)
+        #expect(kills == CreateStage.checkpoints.count * Self.rounds)
         let cleanTraffic = try await connection.networkFilterExists(named: "clean-traffic")
         await ResultsFile.shared.append(
             E2EResult(

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 
 @testable import SandboxCore
+@testable import SandboxDomainXML
 
 /// Watches one sandbox from outside the library, to measure how soon the library knows its
 /// address: when its lease appears in libvirt's own lease file (dnsmasq's status file, which
@@ -63,7 +64,7 @@ final class LeaseLatencyProbe: Sendable {
         let deadline = clock.now + .seconds(120)
         while clock.now < deadline, !Task.isCancelled {
             if let xml = try? await connection.domainXML(named: domain, inactive: true),
-                let mac = SandboxManager.firstMAC(in: xml)
+                let mac = DomainDescription(xml: xml)?.firstMAC
             {
                 return mac.description.lowercased()
             }

@@ -109,6 +109,25 @@ public struct IPWaiter: Sendable {
         try await discoverer(network: network).addresses(domain: domain, mac: mac).first
     }
 
+    /// The target NIC's best address now, or nil when no source knows one yet. Does not wait and
+    /// reads no domain XML.
+    public func currentAddress(_ target: DiscoveryTarget) async throws(SandboxError) -> DiscoveredAddress? {
+        try await discoverer(for: target).addresses(domain: target.domain, mac: target.mac).first
+    }
+
+    /// Waits until the target NIC has an address and returns the best one; reads no domain XML
+    /// (the target says where the NIC is), and takes a lease the ``leaseWatcher`` reports as it is.
+    ///
+    /// - Throws: `.timeout` or `.notRunning` with a diagnosis, `.notFound`, `.cancelled`.
+    public func waitForIP(_ target: DiscoveryTarget, timeout: EffectiveTimeout) async throws(SandboxError)
+        -> DiscoveredAddress
+    {
+        try await wait(
+            Context(
+                domain: target.domain, mac: target.mac, network: target.network, networkKnown: true, timeout: timeout,
+                seedPath: target.seedPath, consoleLogPath: target.consoleLogPath, start: ContinuousClock.now))
+    }
+
     /// Waits until the NIC with `mac` of domain `domain` has an address and returns the best one.
     ///
     /// - Parameters:
@@ -121,8 +140,9 @@ public struct IPWaiter: Sendable {
         consoleLogPath: String? = nil
     ) async throws(SandboxError) -> DiscoveredAddress {
         try await wait(
-            domain: domain, mac: mac, network: network, timeout: timeout, seedPath: seedPath,
-            consoleLogPath: consoleLogPath)
+            Context(
+                domain: domain, mac: mac, network: network, networkKnown: network != nil, timeout: timeout,
+                seedPath: seedPath, consoleLogPath: consoleLogPath, start: ContinuousClock.now))
     }
 
     /// ``waitForIP(domain:mac:network:timeout:seedPath:consoleLogPath:)`` with a plain duration.
@@ -130,7 +150,7 @@ public struct IPWaiter: Sendable {
         domain: String, mac: MACAddress, network: String? = nil, timeout: Duration, seedPath: String? = nil,
         consoleLogPath: String? = nil
     ) async throws(SandboxError) -> DiscoveredAddress {
-        try await wait(
+        try await waitForIP(
             domain: domain, mac: mac, network: network, timeout: .fixed(timeout), seedPath: seedPath,
             consoleLogPath: consoleLogPath)
     }
@@ -140,13 +160,17 @@ public struct IPWaiter: Sendable {
     private enum Wake: Sendable {
         case tick(Int)
         case event(DomainLifecycleEvent.Kind)
-        case lease
+        /// The watcher's current leases of the NIC's MAC.
+        case lease([NetworkDHCPLease])
     }
 
     private struct Context: Sendable {
         var domain: String
         var mac: MACAddress
         var network: String?
+        /// Whether `network` is known (nil then means: not on a libvirt network) rather than to be
+        /// read from the live XML.
+        var networkKnown: Bool
         var timeout: EffectiveTimeout
         var seedPath: String?
         var consoleLogPath: String?
@@ -157,14 +181,33 @@ public struct IPWaiter: Sendable {
         discoverer ?? CompositeDiscoverer(domains: domains, order: sources, network: network, preference: preference)
     }
 
-    private func wait(
-        domain: String, mac: MACAddress, network: String?, timeout: EffectiveTimeout, seedPath: String?,
-        consoleLogPath: String?
-    ) async throws(SandboxError) -> DiscoveredAddress {
-        let clock = ContinuousClock()
-        let context = Context(
-            domain: domain, mac: mac, network: network, timeout: timeout, seedPath: seedPath,
-            consoleLogPath: consoleLogPath, start: clock.now)
+    /// The discoverer for a target: a NIC on no libvirt network has no network leases to ask.
+    private func discoverer(for target: DiscoveryTarget) -> any IPDiscoverer {
+        discoverer(
+            Context(
+                domain: target.domain, mac: target.mac, network: target.network, networkKnown: true,
+                timeout: .fixed(.zero),
+                start: ContinuousClock.now))
+    }
+
+    private func discoverer(_ context: Context) -> any IPDiscoverer {
+        if let discoverer { return discoverer }
+        let order = context.networkKnown && context.network == nil ? sources.filter { $0 != .networkLeases } : sources
+        return CompositeDiscoverer(domains: domains, order: order, network: context.network, preference: preference)
+    }
+
+    /// The address a lease the watcher saw gives, when the standard sources would ask the
+    /// network's leases too (a custom discoverer, or sources without them, poll instead).
+    private func address(from leases: [NetworkDHCPLease], _ context: Context) -> DiscoveredAddress? {
+        guard discoverer == nil, sources.contains(.networkLeases) else { return nil }
+        return LeaseSelection.addresses(
+            leases, mac: context.mac, now: LeaseSelection.wallClockNow(), preference: preference
+        ).first
+    }
+
+    private func wait(_ context: Context) async throws(SandboxError) -> DiscoveredAddress {
+        let domain = context.domain
+        let mac = context.mac
         if Task.isCancelled { throw cancelled(context) }
         // Subscribe before the first look at the domain, so no event falls in between.
         let events: AsyncStream<DomainLifecycleEvent>?
@@ -190,9 +233,9 @@ public struct IPWaiter: Sendable {
             }
             if let leases {
                 group.addTask {
-                    for await current in leases
-                    where !LeaseSelection.current(current, mac: mac, now: LeaseSelection.wallClockNow()).isEmpty {
-                        wakeContinuation.yield(.lease)
+                    for await current in leases {
+                        let mine = LeaseSelection.current(current, mac: mac, now: LeaseSelection.wallClockNow())
+                        if !mine.isEmpty { wakeContinuation.yield(.lease(mine)) }
                     }
                 }
             }
@@ -209,7 +252,7 @@ public struct IPWaiter: Sendable {
     ) async -> Result<DiscoveredAddress, SandboxError> {
         let clock = ContinuousClock()
         let deadline = context.start.advanced(by: context.timeout.duration)
-        let discoverer = discoverer(network: context.network)
+        let discoverer = discoverer(context)
         var wakeIterator = wakes.makeAsyncIterator()
         var timer: Task<Void, Never>?
         defer { timer?.cancel() }
@@ -263,8 +306,17 @@ public struct IPWaiter: Sendable {
                 switch wake {
                 case .tick(let fired):
                     if fired == id { break waiting }
-                case .lease:
+                case .lease(let leases):
                     observer?(.leaseSeen(elapsed: clock.now - context.start))
+                    if let best = address(from: leases, context) {
+                        logger.debug(
+                            "address from the lease watcher",
+                            metadata: [
+                                "domain": "\(context.domain)", "address": "\(best)",
+                                "elapsed": "\(clock.now - context.start)",
+                            ])
+                        return .success(best)
+                    }
                     logger.debug("woken by a lease", metadata: ["domain": "\(context.domain)"])
                     attempt = 0
                     break waiting
@@ -288,7 +340,7 @@ public struct IPWaiter: Sendable {
     private func leaseStream(_ context: Context) async -> AsyncStream<[NetworkDHCPLease]>? {
         guard let leaseWatcher else { return nil }
         var network = context.network
-        if network == nil,
+        if network == nil, !context.networkKnown,
             let xml = try? await domains.domainXML(named: context.domain, inactive: false, secure: false)
         {
             network = DomainDescription(xml: xml)?.interface(mac: context.mac)?.network

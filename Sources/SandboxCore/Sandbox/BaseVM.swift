@@ -1,5 +1,4 @@
 import Foundation
-import FoundationXML
 
 /// What a sandbox inherits from its base VM, read from the base's libvirt domain XML with a real
 /// XML parser.
@@ -28,49 +27,36 @@ public struct BaseVM: Sendable, Hashable {
     /// The emulator binary the base uses.
     public var emulator: String?
 
+    /// The boot time the base declares in its ``BaseVMHints``, which its clones' address waits
+    /// scale by; nil when it declares none.
+    public var expectedBootSeconds: Int?
+
     /// Parses a domain's XML. Throws `.invalidXML` when it does not parse and `.invalidBase` when it
     /// has no file-backed disk or an architecture SandboxCore does not support.
     public init(xml: String) throws(SandboxError) {
-        let root: XMLElement
-        do {
-            let document = try XMLDocument(xmlString: xml, options: [])
-            guard let element = document.rootElement(), element.name == "domain" else {
-                throw SandboxError(.invalidXML, "the base VM's XML has no <domain> root")
-            }
-            root = element
-        } catch let error as SandboxError {
-            throw error
-        } catch {
-            throw SandboxError(.invalidXML, "the base VM's XML does not parse: \(error.localizedDescription)")
+        guard let description = DomainDescription(xml: xml) else {
+            throw SandboxError(.invalidXML, "the base VM's XML does not parse as a <domain>")
         }
-        func first(_ xpath: String) -> XMLNode? { (try? root.nodes(forXPath: xpath))?.first }
-        func text(_ xpath: String) -> String? {
-            first(xpath)?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        try self.init(description)
+    }
 
-        name = text("/domain/name") ?? ""
-        virtType = text("/domain/@type") ?? "kvm"
-        let archText = text("/domain/os/type/@arch") ?? "x86_64"
+    /// Reads a base VM from its parsed description (see ``init(xml:)``).
+    init(_ domain: DomainDescription) throws(SandboxError) {
+        name = domain.name ?? ""
+        virtType = domain.virtType ?? "kvm"
+        let archText = domain.arch ?? "x86_64"
         guard let parsedArch = DomainSpec.Architecture(rawValue: archText) else {
             throw SandboxError(.invalidBase, "base VM \(name) has architecture \(archText); supported: x86_64, aarch64")
         }
         arch = parsedArch
-        machine = text("/domain/os/type/@machine")
-
-        let disks = (try? root.nodes(forXPath: "/domain/devices/disk[@device='disk' or not(@device)]")) ?? []
-        var found: (path: String, format: String?)?
-        for case let disk as XMLElement in disks where disk.attribute(forName: "type")?.stringValue == "file" {
-            guard let path = (try? disk.nodes(forXPath: "source/@file"))?.first?.stringValue, !path.isEmpty else {
-                continue
-            }
-            found = (path, (try? disk.nodes(forXPath: "driver/@type"))?.first?.stringValue)
-            break
-        }
-        guard let found else {
+        machine = domain.machine
+        guard let disk = domain.disks.first(where: { $0.device == "disk" && $0.type == "file" && $0.file != nil }),
+            let path = disk.file
+        else {
             throw SandboxError(.invalidBase, "base VM \(name) has no file-backed disk to clone")
         }
-        diskPath = found.path
-        if let format = found.format {
+        diskPath = path
+        if let format = disk.format {
             guard let known = DiskFormat(rawValue: format) else {
                 throw SandboxError(.invalidBase, "base VM \(name)'s disk is \(format); supported: qcow2, raw")
             }
@@ -78,67 +64,42 @@ public struct BaseVM: Sendable, Hashable {
         } else {
             declaredDiskFormat = nil
         }
-
-        if let kernel = text("/domain/os/kernel"), !kernel.isEmpty {
-            boot = .kernel(path: kernel, initrd: text("/domain/os/initrd"), cmdline: text("/domain/os/cmdline") ?? "")
+        if let kernel = domain.kernel {
+            boot = .kernel(path: kernel, initrd: domain.initrd, cmdline: domain.cmdline ?? "")
         } else {
-            let loader = text("/domain/os/loader")
-            boot = .firmware(
-                loader: loader?.isEmpty == false ? loader : nil, nvramTemplate: text("/domain/os/nvram/@template"))
+            boot = .firmware(loader: domain.loader, nvramTemplate: domain.nvramTemplate)
         }
-        nvramPath = text("/domain/os/nvram").flatMap { $0.isEmpty ? nil : $0 }
-        cpu = Self.cpuModel(root)
-
-        let memoryValue = Int(text("/domain/memory") ?? "") ?? 1_048_576
-        memoryMiB = Self.mebibytes(memoryValue, unit: text("/domain/memory/@unit") ?? "KiB")
-        vcpus = Int(text("/domain/vcpu") ?? "") ?? 1
-
-        if let network = text("/domain/devices/interface[@type='network']/source/@network") {
+        nvramPath = domain.nvram
+        cpu = Self.cpuModel(domain)
+        memoryMiB = (domain.memoryKiB ?? 1_048_576) / 1024
+        vcpus = domain.vcpus ?? 1
+        if let network = domain.interfaces.first(where: { $0.type == "network" && $0.network != nil })?.network {
             nicSource = .network(network)
-        } else if let bridge = text("/domain/devices/interface[@type='bridge']/source/@bridge") {
+        } else if let bridge = domain.interfaces.first(where: { $0.type == "bridge" && $0.bridge != nil })?.bridge {
             nicSource = .bridge(bridge)
         } else {
             nicSource = nil
         }
-
-        let cdroms = (try? root.nodes(forXPath: "/domain/devices/disk[@device='cdrom']/source/@file")) ?? []
-        seedISOPath = cdroms.compactMap(\.stringValue).first
-        emulator = text("/domain/devices/emulator")
+        seedISOPath = domain.cdromFiles.first
+        emulator = domain.emulator
+        expectedBootSeconds = domain.metadata[BaseVMHints.namespaceURI].flatMap(
+            BaseVMHints.expectedBootSeconds(metadataXML:))
     }
 
     /// The CPU model of a domain, as ``DomainSpec/CPUModel``.
-    static func cpuModel(_ root: XMLElement) -> DomainSpec.CPUModel? {
-        func first(_ xpath: String) -> String? {
-            (try? root.nodes(forXPath: xpath))?.first?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        let arguments =
-            ((try? root.nodes(forXPath: "/domain/*[local-name()='commandline']/*[local-name()='arg']/@value"))
-            ?? []).compactMap(\.stringValue)
+    static func cpuModel(_ domain: DomainDescription) -> DomainSpec.CPUModel? {
+        let arguments = domain.qemuArguments
         let passesImpdefCPU = zip(arguments, arguments.dropFirst()).contains {
             $0 == "-cpu" && $1 == DomainSpec.CPUModel.impdefPointerAuthArgument
         }
-        switch first("/domain/cpu/@mode") {
+        switch domain.cpuMode {
         case "host-passthrough": return .hostPassthrough
         case "maximum": return passesImpdefCPU ? .maximumImpdefPointerAuth : .maximum
         case "host-model": return nil
         default:
             if passesImpdefCPU { return .maximumImpdefPointerAuth }
-            guard let model = first("/domain/cpu/model"), !model.isEmpty else { return nil }
+            guard let model = domain.cpuModel, !model.isEmpty else { return nil }
             return .named(model)
-        }
-    }
-
-    static func mebibytes(_ value: Int, unit: String) -> Int {
-        switch unit.lowercased() {
-        case "b", "bytes": return value / (1024 * 1024)
-        case "kb": return value * 1000 / (1024 * 1024)
-        case "k", "kib": return value / 1024
-        case "mb": return value * 1_000_000 / (1024 * 1024)
-        case "m", "mib": return value
-        case "gb": return value * 1_000_000_000 / (1024 * 1024)
-        case "g", "gib": return value * 1024
-        case "t", "tib": return value * 1024 * 1024
-        default: return value / 1024
         }
     }
 }

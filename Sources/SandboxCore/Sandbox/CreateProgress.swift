@@ -8,15 +8,18 @@ public enum CreateProgress: Sendable, Hashable {
     case waiting(IPWaitProgress)
 }
 
-/// The stages of a create, in the order they finish.
+/// The stages of a create, in the order they finish: what ``CreateProgress`` reports, what the
+/// stage observer (``SandboxManager/setCreateStageObserver(_:)``) sees and what the metrics time.
 public enum CreateStage: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
-    /// Base VM found shut off, its disk inspected.
+    /// Base VM found shut off, its disk inspected; NICs, MACs and reservations checked.
     case base
-    /// Name and job folder reserved, overlay written.
+    /// The job folder exists and holds the creation record.
+    case jobFolder = "job-folder"
+    /// Overlay written.
     case overlay
     /// Seed ISO written.
     case seed
-    /// Domain XML rendered and defined.
+    /// Domain XML rendered and defined (DHCP reservations added).
     case define
     /// Domain started.
     case start
@@ -26,6 +29,7 @@ public enum CreateStage: String, Sendable, Hashable, Codable, CaseIterable, Cust
     public var description: String {
         switch self {
         case .base: "base VM checked"
+        case .jobFolder: "job folder made"
         case .overlay: "overlay written"
         case .seed: "cloud-init seed written"
         case .define: "domain defined"
@@ -33,4 +37,8 @@ public enum CreateStage: String, Sendable, Hashable, Codable, CaseIterable, Cust
         case .ip: "IP address known"
         }
     }
+
+    /// The stages after which something durable exists (files, a domain): where a killed create
+    /// leaves something for ``SandboxManager/reconcile()`` to remove.
+    public static let checkpoints: [CreateStage] = [.jobFolder, .overlay, .seed, .define]
 }

@@ -1,21 +1,37 @@
 import Foundation
 
 extension SandboxManager {
-    /// The sandbox's MAC (its first NIC) and job folder, read from its live XML and metadata.
-    func facts(of name: SandboxName) async throws(SandboxError) -> (mac: MACAddress, jobDirectory: String) {
-        guard try await domains.domain(named: name.value) != nil else {
+    /// What a wait for the sandbox's address needs, read with one fetch of its persistent XML
+    /// (its metadata is in there): its first NIC, that NIC's network, its job folder's files, its
+    /// type and architecture, and the base's expected boot time recorded at create.
+    ///
+    /// - Parameter askingBase: when the sandbox's metadata records no expected boot time (made
+    ///   before it was recorded, or from a base without hints), ask the base for it (one more call).
+    public func discoveryTarget(of name: SandboxName, askingBase: Bool = false) async throws(SandboxError)
+        -> DiscoveryTarget
+    {
+        let xml: String
+        do {
+            xml = try await domains.domainXML(named: name.value, inactive: true, secure: false)
+        } catch  where error.code == .notFound {
             throw SandboxError(.notFound, "sandbox \(name) does not exist")
         }
-        let xml = try await domains.domainXML(named: name.value, inactive: false, secure: false)
-        guard let mac = Self.firstMAC(in: xml) else {
+        guard let domain = DomainDescription(xml: xml) else {
+            throw SandboxError(.invalidXML, "the XML of sandbox \(name) does not parse")
+        }
+        guard let nic = domain.interfaces.first, let mac = MACAddress(nic.mac) else {
             throw SandboxError(.invalidArgument, "sandbox \(name) has no NIC")
         }
-        let metadata = try await domains.metadata(named: name.value, namespaceURI: SandboxMetadata.namespaceURI)
-            .flatMap(SandboxMetadata.init(metadataXML:))
-        return (mac, metadata?.jobDirectory ?? configuration.jobsRoot + "/" + name.value)
+        let job = domain.sandbox?.jobDirectory ?? configuration.jobsRoot + "/" + name.value
+        var expected = domain.sandbox?.expectedBootSeconds
+        if askingBase, expected == nil, let base = domain.sandbox?.baseVM {
+            expected = try? await BaseVMHints.expectedBootSeconds(ofBase: base, domains: domains)
+        }
+        return DiscoveryTarget(
+            domain: name.value, mac: mac, network: nic.type == "network" ? nic.network : nil,
+            jobDirectory: job, seedPath: job + "/" + JobFile.seed, consoleLogPath: job + "/" + JobFile.console,
+            virtType: domain.virtType, arch: domain.arch, expectedBootSeconds: expected)
     }
-
-    static func firstMAC(in xml: String) -> MACAddress? { DomainDescription(xml: xml)?.firstMAC }
 
     func waiter(observer: (@Sendable (IPWaitProgress) -> Void)? = nil) -> IPWaiter {
         IPWaiter(
@@ -25,17 +41,13 @@ extension SandboxManager {
 
     /// The sandbox's best IP address now, or nil when no source knows one yet. Does not wait.
     public func ipAddress(of name: SandboxName) async throws(SandboxError) -> DiscoveredAddress? {
-        let facts = try await facts(of: name)
-        return try await waiter().currentAddress(domain: name.value, mac: facts.mac)
+        try await waiter().currentAddress(try await discoveryTarget(of: name))
     }
 
     /// The timeout a wait for this sandbox's address gets, and why: the configured base scaled
     /// for emulation and raised to the base VM's declared boot time.
     public func effectiveTimeout(of name: SandboxName) async throws(SandboxError) -> EffectiveTimeout {
-        let metadata = try await domains.metadata(named: name.value, namespaceURI: SandboxMetadata.namespaceURI)
-            .flatMap(SandboxMetadata.init(metadataXML:))
-        return try await configuration.discoveryTimeout.effective(
-            domain: name.value, domains: domains, baseVM: metadata?.baseVM)
+        try await discoveryTarget(of: name, askingBase: true).effectiveTimeout(configuration.discoveryTimeout)
     }
 
     /// Waits until the sandbox has an IP address. `timeout` nil uses ``effectiveTimeout(of:)``.
@@ -48,16 +60,20 @@ extension SandboxManager {
     public func waitForIP(
         of name: SandboxName, timeout: Duration? = nil, observer: (@Sendable (IPWaitProgress) -> Void)? = nil
     ) async throws(SandboxError) -> DiscoveredAddress {
-        let facts = try await facts(of: name)
-        let effective: EffectiveTimeout
-        if let timeout { effective = .fixed(timeout) } else { effective = try await effectiveTimeout(of: name) }
+        let target = try await discoveryTarget(of: name, askingBase: timeout == nil)
+        return try await waitForIP(of: target, timeout: timeout, observer: observer)
+    }
+
+    /// Waits for the target's address (see ``waitForIP(of:timeout:observer:)``), reading nothing
+    /// from libvirt beyond what the wait's sources ask.
+    func waitForIP(
+        of target: DiscoveryTarget, timeout: Duration?, observer: (@Sendable (IPWaitProgress) -> Void)?
+    ) async throws(SandboxError) -> DiscoveredAddress {
+        let effective = timeout.map(EffectiveTimeout.fixed) ?? target.effectiveTimeout(configuration.discoveryTimeout)
         let clock = ContinuousClock()
         let start = clock.now
         do {
-            let address = try await waiter(observer: observer).waitForIP(
-                domain: name.value, mac: facts.mac, timeout: effective,
-                seedPath: facts.jobDirectory + "/" + JobFile.seed,
-                consoleLogPath: facts.jobDirectory + "/" + JobFile.console)
+            let address = try await waiter(observer: observer).waitForIP(target, timeout: effective)
             metrics.ipWait(clock.now - start, result: "ok")
             return address
         } catch {
@@ -69,12 +85,13 @@ extension SandboxManager {
     /// Why the sandbox has (or has no) address: state, NIC counters, seed, leases, agent, console,
     /// the network's health, and the host around it (``HostResources``).
     public func diagnose(_ name: SandboxName) async throws(SandboxError) -> Diagnosis {
-        let facts = try await facts(of: name)
+        let target = try await discoveryTarget(of: name)
         var diagnosis = await Diagnoser(domains: domains, sources: configuration.discoverySources).diagnose(
-            domain: name.value, mac: facts.mac, seedPath: facts.jobDirectory + "/" + JobFile.seed,
-            consoleLogPath: facts.jobDirectory + "/" + JobFile.console)
+            domain: name.value, mac: target.mac, network: target.network, seedPath: target.seedPath,
+            consoleLogPath: target.consoleLogPath)
         diagnosis.host = await HostResources.gather(
-            domains: domains, sandbox: name.value, mac: facts.mac, jobDirectory: facts.jobDirectory)
+            domains: domains, sandbox: name.value, mac: target.mac,
+            jobDirectory: target.jobDirectory ?? configuration.jobsRoot + "/" + name.value)
         return diagnosis
     }
 }

@@ -68,9 +68,9 @@ extension SandboxManager {
     /// networks, and returns them as `network: <host …/>`. Best effort: a network that is gone has
     /// no reservations left to remove; a failed removal is logged.
     @discardableResult
-    func removeDHCPHosts(domainXML: String) async -> [String] {
+    func removeDHCPHosts(of domain: DomainDescription) async -> [String] {
         var removed: [String] = []
-        for (network, macs) in Self.networkNICs(in: domainXML).sorted(by: { $0.key < $1.key }) {
+        for (network, macs) in domain.networkNICs.sorted(by: { $0.key < $1.key }) {
             guard let xml = try? await domains.networkXML(named: network) else { continue }
             for entry in Self.dhcpHostEntries(in: xml, macs: macs) {
                 do {
@@ -85,10 +85,5 @@ extension SandboxManager {
             }
         }
         return removed
-    }
-
-    /// MACs of the domain's NICs on libvirt networks, by network name.
-    static func networkNICs(in domainXML: String) -> [String: Set<MACAddress>] {
-        DomainDescription(xml: domainXML)?.networkNICs ?? [:]
     }
 }

@@ -134,8 +134,10 @@ extension SandboxManager {
     }
 
     private func removeDomain(_ name: String, into report: inout ReconcileReport) async {
-        if let xml = try? await domains.domainXML(named: name, inactive: true, secure: false) {
-            report.removedDHCPReservations += await removeDHCPHosts(domainXML: xml)
+        if let xml = try? await domains.domainXML(named: name, inactive: true, secure: false),
+            let domain = DomainDescription(xml: xml)
+        {
+            report.removedDHCPReservations += await removeDHCPHosts(of: domain)
         }
         do {
             try await domains.destroy(named: name)

@@ -232,62 +232,6 @@ public struct DomainSpec: Sendable, Hashable, Codable {
     }
 }
 
-/// Who owns a domain and why it exists; stored in the domain's `<metadata>` under
-/// ``SandboxMetadata/namespaceURI`` so a library instance can find its sandboxes again.
-public struct SandboxMetadata: Sendable, Hashable, Codable {
-    /// The XML namespace of SandboxCore's metadata element.
-    public static let namespaceURI = "urn:x-sandboxcore:sandbox:1"
-    /// The namespace prefix used when rendering.
-    public static let namespacePrefix = "sandbox"
-
-    /// The owning service or library instance (default `sandboxcore`).
-    public var owner: String
-    /// The base VM the sandbox was cloned from.
-    public var baseVM: String
-    /// Creation time, seconds since the epoch (UTC).
-    public var createdAt: Int64
-    /// The agent the sandbox was made for, if any.
-    public var agentID: String?
-    /// Seconds after `createdAt` when the sandbox may be reaped.
-    public var ttlSeconds: Int?
-    /// The job folder holding the overlay and seed.
-    public var jobDirectory: String?
-    /// The tenant the sandbox belongs to, when a multi-tenant service made it.
-    public var tenant: String?
-    /// How to reach the sandbox over SSH when its seed installed host keys: the login user and the
-    /// host public keys to pin.
-    public var ssh: SSHEndpoint?
-
-    public init(
-        owner: String = "sandboxcore", baseVM: String, createdAt: Int64, agentID: String? = nil,
-        ttlSeconds: Int? = nil, jobDirectory: String? = nil, tenant: String? = nil, ssh: SSHEndpoint? = nil
-    ) {
-        self.tenant = tenant
-        self.ssh = ssh
-        self.owner = owner
-        self.baseVM = baseVM
-        self.createdAt = createdAt
-        self.agentID = agentID
-        self.ttlSeconds = ttlSeconds
-        self.jobDirectory = jobDirectory
-    }
-
-    package func validate() throws(SandboxError) {
-        try ValueChecks.token(owner, what: "owner")
-        try ValueChecks.freeText(baseVM, what: "base VM name", maxBytes: 255)
-        if let agentID { try ValueChecks.freeText(agentID, what: "agent id", maxBytes: 255) }
-        if let ttlSeconds, !(1...Self.maxTTLSeconds).contains(ttlSeconds) {
-            throw .invalid("TTL must be 1…\(Self.maxTTLSeconds) seconds (10 years), not \(ttlSeconds)")
-        }
-        if let jobDirectory { try ValueChecks.absolutePath(jobDirectory, what: "job directory") }
-        if let tenant { try ValueChecks.token(tenant, what: "tenant") }
-        if let ssh {
-            try ValueChecks.token(ssh.user, what: "SSH user")
-            for key in ssh.hostKeys { try ValueChecks.freeText(key, what: "SSH host key", maxBytes: 16_384) }
-        }
-    }
-}
-
 extension DomainSpec.NIC.Source {
     package func validate() throws(SandboxError) {
         switch self {

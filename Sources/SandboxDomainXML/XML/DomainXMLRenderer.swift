@@ -50,26 +50,7 @@ public struct DomainXMLRenderer: Sendable {
 
     private func metadataElement(_ metadata: SandboxMetadata) -> XMLTree {
         let prefix = SandboxMetadata.namespacePrefix
-        return XMLTree("metadata", children: [metadataPayload(metadata, prefix: prefix)])
-    }
-
-    /// The `<sandbox:sandbox>` element alone, as stored by libvirt's metadata API.
-    package func metadataPayload(_ metadata: SandboxMetadata, prefix: String) -> XMLTree {
-        var fields: [XMLTree] = [
-            XMLTree("\(prefix):owner", text: metadata.owner),
-            XMLTree("\(prefix):base", text: metadata.baseVM),
-            XMLTree("\(prefix):created", text: String(metadata.createdAt)),
-        ]
-        if let agent = metadata.agentID { fields.append(XMLTree("\(prefix):agent", text: agent)) }
-        if let ttl = metadata.ttlSeconds { fields.append(XMLTree("\(prefix):ttl", text: String(ttl))) }
-        if let job = metadata.jobDirectory { fields.append(XMLTree("\(prefix):job", text: job)) }
-        if let tenant = metadata.tenant { fields.append(XMLTree("\(prefix):tenant", text: tenant)) }
-        if let ssh = metadata.ssh {
-            fields.append(XMLTree("\(prefix):sshuser", text: ssh.user))
-            fields.append(XMLTree("\(prefix):sshhostkeys", text: ssh.hostKeys.joined(separator: "\n")))
-        }
-        return XMLTree(
-            "\(prefix):sandbox", [("xmlns:\(prefix)", SandboxMetadata.namespaceURI)], children: fields)
+        return XMLTree("metadata", children: [metadata.element(prefix: prefix)])
     }
 
     private func osElement(_ spec: DomainSpec) -> XMLTree {

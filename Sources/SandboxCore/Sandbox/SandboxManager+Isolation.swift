@@ -10,26 +10,6 @@ public enum NetworkFilterPolicy: Sendable, Hashable {
 }
 
 extension SandboxManager {
-    /// The points of a create at which something durable exists, in order; each is reported once
-    /// reached (see ``setCreateStageObserver(_:)``; for the progress of a create see ``CreateProgress``).
-    public enum Checkpoint: String, Sendable, Hashable, Codable, CaseIterable {
-        /// The job folder exists and holds the creation record.
-        case jobFolder = "job-folder"
-        /// The overlay disk is written.
-        case overlay
-        /// The seed ISO and its plain files are written.
-        case seed
-        /// The domain is defined.
-        case defined
-    }
-
-    /// Calls `observer` after each ``Checkpoint`` of every create, on the manager, before the
-    /// next stage begins: a create waits for it. For logging, progress, and crash-safety tests that
-    /// stop a process at a stage.
-    public func setCreateStageObserver(_ observer: (@Sendable (Checkpoint, SandboxName) async -> Void)?) {
-        stageObserver = observer
-    }
-
     func checkHardeningConfiguration() throws(SandboxError) {
         if let mode = configuration.jobFolderPermissions, mode & ~0o777 != 0 {
             throw .invalid("job folder permissions 0o\(String(mode, radix: 8)) must be within 0o777")
