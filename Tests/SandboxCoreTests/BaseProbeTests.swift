@@ -52,6 +52,32 @@ import Testing
         #expect(!noAgent.contains { $0.severity == .error })
     }
 
+    /// A sandbox records its base's expected boot time when it is made: its address waits scale
+    /// by it without asking the base again, even after the base's hint is gone.
+    @Test func aSandboxCarriesItsBasesBootTime() async throws {
+        let host = try await TestHost.make()
+        let base = try await host.makeBase()
+        try await host.connection.setMetadata(
+            named: base, namespaceURI: BaseVMHints.namespaceURI, prefix: BaseVMHints.namespacePrefix,
+            xml: BaseVMHints.elementXML(expectedBootSeconds: 97))
+        let manager = host.manager()
+        let hinted = try await manager.create(SandboxRequest(baseVM: base, autoStart: false, waitForIP: false))
+        try await host.connection.setMetadata(
+            named: base, namespaceURI: BaseVMHints.namespaceURI, prefix: BaseVMHints.namespacePrefix, xml: nil)
+        let target = try await manager.discoveryTarget(of: hinted.name)
+        #expect(target.expectedBootSeconds == 97)
+        #expect(target.mac == hinted.mac)
+        #expect(target.network == "default")
+        #expect(target.seedPath == hinted.seedISOPath)
+        #expect(target.consoleLogPath == hinted.consoleLogPath)
+        #expect(try await manager.effectiveTimeout(of: hinted.name).reasons.contains { $0.contains("expected boot") })
+        let plain = try await manager.create(SandboxRequest(baseVM: base, autoStart: false, waitForIP: false))
+        #expect(try await manager.discoveryTarget(of: plain.name, askingBase: true).expectedBootSeconds == nil)
+        try await manager.destroy(hinted.name)
+        try await manager.destroy(plain.name)
+        await host.cleanUp(bases: [base])
+    }
+
     /// What the probe stores is what the timeout and `validateBase` read back.
     @Test func aStoredBootTimeIsReadBack() async throws {
         let host = try await TestHost.make()

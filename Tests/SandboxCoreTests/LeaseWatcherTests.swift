@@ -10,8 +10,13 @@ final class LeaseTableDomains: NetworklessDomains {
     private let inner = PlaceholderDomains()
     private let table = Mutex<[String: [NetworkDHCPLease]]>([:])
     private let polls = Mutex(0)
+    private let macPolls = Mutex(0)
+    private let xmlReads = Mutex(0)
 
     var pollCount: Int { polls.withLock { $0 } }
+    /// Polls for one MAC (a discoverer's; the watcher asks for all leases).
+    var macPollCount: Int { macPolls.withLock { $0 } }
+    var xmlReadCount: Int { xmlReads.withLock { $0 } }
 
     func setLeases(_ leases: [NetworkDHCPLease], network: String) {
         table.withLock { $0[network] = leases }
@@ -19,6 +24,7 @@ final class LeaseTableDomains: NetworklessDomains {
 
     func networkDHCPLeases(network: String, mac: String?) async throws(SandboxError) -> [NetworkDHCPLease] {
         polls.withLock { $0 += 1 }
+        if mac != nil { macPolls.withLock { $0 += 1 } }
         return table.withLock { $0[network] ?? [] }
     }
 
@@ -26,7 +32,8 @@ final class LeaseTableDomains: NetworklessDomains {
     func listDomains() async throws(SandboxError) -> [DomainSummary] { [] }
     func domain(named name: String) async throws(SandboxError) -> DomainSummary? { nil }
     func domainXML(named name: String, inactive: Bool, secure: Bool) async throws(SandboxError) -> String {
-        try await inner.domainXML(named: name, inactive: inactive, secure: secure)
+        xmlReads.withLock { $0 += 1 }
+        return try await inner.domainXML(named: name, inactive: inactive, secure: secure)
     }
     func define(xml: String) async throws(SandboxError) -> DomainSummary { try await inner.define(xml: xml) }
     func start(named name: String) async throws(SandboxError) {}
@@ -113,5 +120,26 @@ final class LeaseTableDomains: NetworklessDomains {
         domains.setLeases([Self.lease(mac, "192.0.2.9")], network: "net-c")
         #expect(try await wait.value == address)
         #expect(woken.withLock { $0 })
+    }
+
+    /// With the standard sources, a lease the watcher sees is the answer: the wait returns it
+    /// without polling the network for it again, and a wait for a target reads no domain XML.
+    @Test func aWatchedLeaseIsTheAnswerWithoutAnotherPoll() async throws {
+        let domains = LeaseTableDomains()
+        let mac = MACAddress.random()
+        let waiter = IPWaiter(
+            domains: domains, sources: [.networkLeases],
+            schedule: PollSchedule(initial: .seconds(60), factor: 1, maximum: .seconds(60)),
+            leaseWatcher: LeaseWatcher(domains: domains, interval: .milliseconds(5)))
+        let target = DiscoveryTarget(domain: "sbx-watched", mac: mac, network: "net-d")
+        let wait = Task { try await waiter.waitForIP(target, timeout: .fixed(.seconds(50))) }
+        while domains.macPollCount == 0 { try await Task.sleep(for: .milliseconds(2)) }
+        // The first look found nothing; the schedule now sleeps a minute.
+        domains.setLeases([Self.lease(mac, "192.0.2.19")], network: "net-d")
+        let address = try await wait.value
+        #expect(address.address == "192.0.2.19")
+        #expect(address.source == .networkLeases)
+        #expect(domains.macPollCount == 1, "the lease was polled for again")
+        #expect(domains.xmlReadCount == 0)
     }
 }
