@@ -22,21 +22,23 @@ extension SandboxManager {
             }
             guard !candidates.isEmpty, case .network(let network) = interface.source else { continue }
             let xml = try await domains.networkXML(named: network)
-            let own = Self.networkOwnAddresses(in: xml)
+            let description = NetworkDescription(xml: xml)
+            let ownAddresses = description?.ownAddresses ?? []
+            let own = ownAddresses.map(\.address)
             let leases = (try? await domains.networkDHCPLeases(network: network, mac: nil)) ?? []
             for (address, what) in candidates {
                 let label = "\(interface.name): \(what) \(address)"
                 if own.contains(address) {
                     throw .invalid("\(label) is network \(network)'s own address (the host and gateway)")
                 }
-                for subnet in own.compactMap({ Self.subnet(of: $0, in: xml) }) where subnet.contains(address) {
+                for subnet in ownAddresses.compactMap(\.subnet) where subnet.contains(address) {
                     if let reason = Self.subnetEdge(address, prefixLength: subnet.prefixLength) {
                         throw .invalid("\(label) is \(reason) of network \(network) (\(subnet))")
                     }
                 }
                 // A reservation's own host entry is checked by checkReservations; for a fixed address
                 // any reservation of it belongs to someone else.
-                if what == "fixed address", let taken = Self.dhcpHostEntries(in: xml, ip: address).first {
+                if what == "fixed address", let taken = description?.dhcpHosts.first(where: { $0.ip == address }) {
                     throw SandboxError(.nameTaken, "\(label) is reserved on network \(network): \(taken)")
                 }
                 if let lease = leases.first(where: { IPAddress($0.ipAddress) == address }) {
@@ -69,40 +71,6 @@ extension SandboxManager {
         return nil
     }
 
-    /// The addresses of a network's `<ip address=…>` elements (IPv4 and IPv6): the host's own
-    /// addresses on the network, which its guests use as gateway.
-    static func networkOwnAddresses(in networkXML: String) -> [IPAddress] {
-        var result: [IPAddress] = []
-        var rest = networkXML[...]
-        while let start = rest.range(of: "<ip ") {
-            guard let end = rest[start.upperBound...].range(of: ">") else { break }
-            let element = rest[start.lowerBound..<end.upperBound]
-            rest = rest[end.upperBound...]
-            if let text = xmlAttribute("address", in: element), let address = IPAddress(text) {
-                result.append(address)
-            }
-        }
-        return result
-    }
-
-    /// The subnet of the network's `<ip>` element for `address` (`prefix=` or `netmask=`).
-    static func subnet(of address: IPAddress, in networkXML: String) -> IPInterfaceAddress? {
-        var rest = networkXML[...]
-        while let start = rest.range(of: "<ip ") {
-            guard let end = rest[start.upperBound...].range(of: ">") else { break }
-            let element = rest[start.lowerBound..<end.upperBound]
-            rest = rest[end.upperBound...]
-            guard xmlAttribute("address", in: element).flatMap(IPAddress.init) == address else { continue }
-            var prefix = xmlAttribute("prefix", in: element).flatMap { Int($0) }
-            if let mask = xmlAttribute("netmask", in: element).flatMap(IPAddress.init) {
-                prefix = mask.bytes.reduce(0) { $0 + $1.nonzeroBitCount }
-            }
-            if prefix == nil, address.family == .ipv4 { prefix = 24 }
-            return prefix.flatMap { try? IPInterfaceAddress(address: address, prefixLength: $0) }
-        }
-        return nil
-    }
-
     /// Every address a domain's network filter binds (`<parameter name='IP' value='…'/>`), over
     /// all domains of the connection; best effort (a domain that vanishes is skipped).
     func filterBoundAddresses() async -> Set<String> {
@@ -111,30 +79,12 @@ extension SandboxManager {
         for domain in all {
             guard let xml = try? await domains.domainXML(named: domain.name, inactive: false, secure: false)
             else { continue }
-            var rest = xml[...]
-            while let start = rest.range(of: "<parameter ") {
-                guard let end = rest[start.upperBound...].range(of: ">") else { break }
-                let element = rest[start.lowerBound..<end.upperBound]
-                rest = rest[end.upperBound...]
-                if Self.xmlAttribute("name", in: element) == "IP", let value = Self.xmlAttribute("value", in: element),
-                    let address = IPAddress(value)
-                {
-                    result.insert(address.description)
+            for interface in DomainDescription(xml: xml)?.interfaces ?? [] {
+                for parameter in interface.filterParameters where parameter.name == "IP" {
+                    if let address = IPAddress(parameter.value) { result.insert(address.description) }
                 }
             }
         }
         return result
-    }
-
-    /// The value of `name="…"` or `name='…'` in one element's text.
-    static func xmlAttribute(_ name: String, in element: Substring) -> String? {
-        for quote in ["'", "\""] {
-            if let valueStart = element.range(of: " \(name)=\(quote)"),
-                let valueEnd = element[valueStart.upperBound...].range(of: quote)
-            {
-                return String(element[valueStart.upperBound..<valueEnd.lowerBound])
-            }
-        }
-        return nil
     }
 }

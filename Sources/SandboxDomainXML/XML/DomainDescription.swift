@@ -18,6 +18,13 @@ package struct DomainDescription: Sendable, Hashable {
         package var bridge: String?
         /// The host-side device (`vnet0`), present while the domain runs.
         package var targetDevice: String?
+        /// The `<filterref>` parameters (`IP` binds the filter to an address), name and value.
+        package var filterParameters: [FilterParameter] = []
+    }
+
+    package struct FilterParameter: Sendable, Hashable {
+        package var name: String
+        package var value: String
     }
 
     package struct Disk: Sendable, Hashable {
@@ -114,7 +121,14 @@ package struct DomainDescription: Sendable, Hashable {
                 Interface(
                     mac: mac, type: element.attribute(forName: "type")?.stringValue,
                     network: values(element, "source/@network").first, bridge: values(element, "source/@bridge").first,
-                    targetDevice: values(element, "target/@dev").first))
+                    targetDevice: values(element, "target/@dev").first,
+                    filterParameters: ((try? element.nodes(forXPath: "filterref/parameter")) ?? []).compactMap {
+                        guard let parameter = $0 as? XMLElement,
+                            let name = parameter.attribute(forName: "name")?.stringValue,
+                            let value = parameter.attribute(forName: "value")?.stringValue
+                        else { return nil }
+                        return FilterParameter(name: name, value: value)
+                    }))
         }
         cdromFiles = disks.filter { $0.device == "cdrom" }.compactMap(\.file).filter { !$0.isEmpty }
         consoleLogFiles = values(root, "devices/serial/log/@file") + values(root, "devices/console/log/@file")

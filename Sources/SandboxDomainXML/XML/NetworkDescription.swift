@@ -23,7 +23,20 @@ package struct NetworkDescription: Sendable, Hashable {
         package var description: String { xml }
     }
 
-    /// `<ip address=… netmask=…|prefix=…>` of family IPv4, as subnets.
+    /// One `<ip address=… netmask=…|prefix=…>`: the host's own address on the network (its
+    /// guests' gateway), with its prefix when one is given (IPv4 without one: /24, as libvirt).
+    package struct OwnAddress: Sendable, Hashable {
+        package var address: IPAddress
+        package var prefixLength: Int?
+        /// The subnet the address is on.
+        package var subnet: IPInterfaceAddress? {
+            prefixLength.flatMap { try? IPInterfaceAddress(address: address, prefixLength: $0) }
+        }
+    }
+
+    /// Every `<ip address=…>` (IPv4 and IPv6), in document order.
+    package var ownAddresses: [OwnAddress] = []
+    /// `<ip address=… netmask=…|prefix=…>` of family IPv4 with an explicit prefix, as subnets.
     package var ipv4Subnets: [IPInterfaceAddress] = []
     /// `start-end` of every DHCP range (IPv4 and IPv6).
     package var dhcpRanges: [String] = []
@@ -40,14 +53,18 @@ package struct NetworkDescription: Sendable, Hashable {
             element.attribute(forName: name)?.stringValue
         }
         for case let ip as XMLElement in (try? root.nodes(forXPath: "ip")) ?? [] {
-            if let text = attribute(ip, "address"), let address = IPAddress(text), address.family == .ipv4 {
+            if let text = attribute(ip, "address"), let address = IPAddress(text) {
                 var prefix = attribute(ip, "prefix").flatMap { Int($0) }
                 if let mask = attribute(ip, "netmask").flatMap(IPAddress.init) {
                     prefix = mask.bytes.reduce(0) { $0 + $1.nonzeroBitCount }
                 }
-                if let prefix, let subnet = try? IPInterfaceAddress(address: address, prefixLength: prefix) {
+                if address.family == .ipv4, let prefix,
+                    let subnet = try? IPInterfaceAddress(address: address, prefixLength: prefix)
+                {
                     ipv4Subnets.append(subnet)
                 }
+                ownAddresses.append(
+                    OwnAddress(address: address, prefixLength: prefix ?? (address.family == .ipv4 ? 24 : nil)))
             }
             for case let range as XMLElement in (try? ip.nodes(forXPath: "dhcp/range")) ?? [] {
                 if let start = attribute(range, "start"), let end = attribute(range, "end") {

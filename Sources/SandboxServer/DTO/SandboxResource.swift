@@ -154,29 +154,14 @@ struct FirstNIC: Sendable, Hashable {
 
     /// From the first `<interface>` of `xml`; nil without one.
     init?(domainXML xml: String) {
-        guard let start = xml.range(of: "<interface") else { return nil }
-        let end = xml[start.upperBound...].range(of: "</interface>")?.lowerBound ?? xml.endIndex
-        let element = xml[start.lowerBound..<end]
-        mac = Self.attribute("address", after: "<mac ", in: element).flatMap(MACAddress.init)?.description
-        network = Self.attribute("network", after: "<source ", in: element)
+        guard let interface = DomainDescription(xml: xml)?.interfaces.first else { return nil }
+        mac = MACAddress(interface.mac)?.description
+        network = interface.network
     }
 
     init(mac: String?, network: String?) {
         self.mac = mac
         self.network = network
-    }
-
-    private static func attribute(_ name: String, after tag: String, in element: Substring) -> String? {
-        guard let tagStart = element.range(of: tag) else { return nil }
-        let tail = element[tagStart.upperBound...].prefix { $0 != ">" }
-        for quote in ["'", "\""] {
-            if let valueStart = tail.range(of: " \(name)=\(quote)") ?? tail.range(of: "\(name)=\(quote)"),
-                let valueEnd = tail[valueStart.upperBound...].firstIndex(of: Character(quote))
-            {
-                return String(tail[valueStart.upperBound..<valueEnd])
-            }
-        }
-        return nil
     }
 }
 
