@@ -30,9 +30,11 @@ extension SandboxManager {
         }
 
         let xml = try await domains.domainXML(named: name, inactive: true, secure: false)
+        let domain = DomainDescription(xml: xml)
         let base: BaseVM
-        do {
-            base = try BaseVM(xml: xml)
+        do throws(SandboxError) {
+            guard let domain else { throw SandboxError(.invalidXML, "the base VM's XML does not parse as a <domain>") }
+            base = try BaseVM(domain)
         } catch {
             add(
                 "base-xml", .error, error.message,
@@ -40,7 +42,7 @@ extension SandboxManager {
             return PreflightReport(base: name, findings: findings, effectiveTimeout: nil)
         }
         findings += Self.diskFindings(base)
-        findings += Self.deviceFindings(base, xml: xml, defaultNetwork: configuration.defaultNetwork)
+        if let domain { findings += Self.deviceFindings(base, domain, defaultNetwork: configuration.defaultNetwork) }
         findings += Self.emulatedKernelFindings(base)
         findings += await hostFindings(base: base)
 
@@ -86,14 +88,11 @@ extension SandboxManager {
         }
     }
 
-    static func deviceFindings(_ base: BaseVM, xml: String, defaultNetwork: DomainSpec.NIC.Source)
-        -> [PreflightReport.Finding]
-    {
+    static func deviceFindings(
+        _ base: BaseVM, _ domain: DomainDescription, defaultNetwork: DomainSpec.NIC.Source
+    ) -> [PreflightReport.Finding] {
         var findings: [PreflightReport.Finding] = []
-        let root = try? XMLDocument(xmlString: xml, options: []).rootElement()
-        func text(_ xpath: String) -> String? { (try? root?.nodes(forXPath: xpath))?.first?.stringValue }
-
-        if text("/domain/devices/interface") == nil {
+        if domain.interfaces.isEmpty {
             findings.append(
                 .init(
                     check: "nic", severity: .info,
@@ -105,14 +104,14 @@ extension SandboxManager {
                     message: "the base's NIC is neither on a libvirt network nor a bridge",
                     fix: "attach it to a libvirt network, or name one in each request"))
         }
-        if let model = text("/domain/devices/interface/model/@type"), model != "virtio" {
+        if let model = domain.interfaces.first?.model, model != "virtio" {
             findings.append(
                 .init(
                     check: "nic-model", severity: .warning,
                     message: "the base's NIC model is \(model); sandboxes always get virtio",
                     fix: "make sure the guest kernel has virtio_net (every cloud image has)"))
         }
-        let cdromBus = text("/domain/devices/disk[@device='cdrom']/target/@bus")
+        let cdromBus = domain.disks.first { $0.device == "cdrom" }?.bus
         if base.arch == .aarch64, let cdromBus, ["ide", "sata"].contains(cdromBus) {
             findings.append(
                 .init(

@@ -51,21 +51,7 @@ extension SandboxManager {
     /// The console log files a domain's XML names, in document order: file-backed serial ports
     /// and consoles first, then `<log file=…/>` of serial ports and consoles.
     static func consoleLogPaths(inDomainXML xml: String) -> [String] {
-        guard !xml.allSatisfy(\.isWhitespace), let document = try? XMLDocument(xmlString: xml, options: []),
-            let root = document.rootElement(), root.name == "domain"
-        else { return [] }
-        let queries = [
-            "devices/serial[@type='file']/source/@path", "devices/console[@type='file']/source/@path",
-            "devices/serial/log/@file", "devices/console/log/@file",
-        ]
-        var paths: [String] = []
-        for query in queries {
-            for value in ((try? root.nodes(forXPath: query)) ?? []).compactMap(\.stringValue)
-            where !value.isEmpty && !paths.contains(value) {
-                paths.append(value)
-            }
-        }
-        return paths
+        DomainDescription(xml: xml)?.consolePaths ?? []
     }
 
     /// `path` with `..` and symbolic links resolved, when that lies strictly inside `root`

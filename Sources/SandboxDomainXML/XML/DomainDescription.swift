@@ -18,6 +18,8 @@ package struct DomainDescription: Sendable, Hashable {
         package var bridge: String?
         /// The host-side device (`vnet0`), present while the domain runs.
         package var targetDevice: String?
+        /// `<model type=…>`: `virtio`, `e1000`, …
+        package var model: String?
         /// The `<filterref>` parameters (`IP` binds the filter to an address), name and value.
         package var filterParameters: [FilterParameter] = []
     }
@@ -36,6 +38,8 @@ package struct DomainDescription: Sendable, Hashable {
         package var file: String?
         /// `<driver type=…>`: `qcow2`, `raw`, …
         package var format: String?
+        /// `<target bus=…>`: `virtio`, `scsi`, `sata`, …
+        package var bus: String?
     }
 
     package var name: String?
@@ -70,6 +74,8 @@ package struct DomainDescription: Sendable, Hashable {
     package var cdromFiles: [String] = []
     /// `<log file=…>` of serial ports and consoles, in document order.
     package var consoleLogFiles: [String] = []
+    /// `<source path=…>` of file-backed serial ports and consoles, in document order.
+    package var consoleFiles: [String] = []
     /// The virtual CPUs (`<vcpu current=…>`, else `<vcpu>`).
     package var vcpus: Int?
 
@@ -108,7 +114,7 @@ package struct DomainDescription: Sendable, Hashable {
                 Disk(
                     device: element.attribute(forName: "device")?.stringValue ?? "disk",
                     type: element.attribute(forName: "type")?.stringValue, file: values(element, "source/@file").first,
-                    format: values(element, "driver/@type").first))
+                    format: values(element, "driver/@type").first, bus: values(element, "target/@bus").first))
         }
         for case let element as XMLElement in (try? root.nodes(forXPath: "metadata/*")) ?? [] {
             guard let namespace = element.uri else { continue }
@@ -121,7 +127,7 @@ package struct DomainDescription: Sendable, Hashable {
                 Interface(
                     mac: mac, type: element.attribute(forName: "type")?.stringValue,
                     network: values(element, "source/@network").first, bridge: values(element, "source/@bridge").first,
-                    targetDevice: values(element, "target/@dev").first,
+                    targetDevice: values(element, "target/@dev").first, model: values(element, "model/@type").first,
                     filterParameters: ((try? element.nodes(forXPath: "filterref/parameter")) ?? []).compactMap {
                         guard let parameter = $0 as? XMLElement,
                             let name = parameter.attribute(forName: "name")?.stringValue,
@@ -132,6 +138,9 @@ package struct DomainDescription: Sendable, Hashable {
         }
         cdromFiles = disks.filter { $0.device == "cdrom" }.compactMap(\.file).filter { !$0.isEmpty }
         consoleLogFiles = values(root, "devices/serial/log/@file") + values(root, "devices/console/log/@file")
+        consoleFiles =
+            values(root, "devices/serial[@type='file']/source/@path")
+            + values(root, "devices/console[@type='file']/source/@path")
         vcpus = (values(root, "vcpu/@current").first ?? values(root, "vcpu").first).flatMap {
             Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
         }
@@ -150,6 +159,14 @@ package struct DomainDescription: Sendable, Hashable {
         case "t", "tib": return value * 1024 * 1024 * 1024
         default: return value
         }
+    }
+
+    /// Every file a console's output goes to: file-backed serial ports and consoles first, then
+    /// their `<log file=…>`; each once.
+    package var consolePaths: [String] {
+        var paths: [String] = []
+        for path in consoleFiles + consoleLogFiles where !paths.contains(path) { paths.append(path) }
+        return paths
     }
 
     /// The interface with `mac`, if the domain has one.
