@@ -45,6 +45,7 @@ extension SandboxManager {
             await reporter.reached(.base)
             let prepared = try await prepare(plan, made: &made, reporter: &reporter)
             let defined = try await define(prepared, made: &made)
+            knownTargets[name.value] = defined.discoveryTarget
             await reporter.reached(.define)
             guard request.autoStart else {
                 return try finish(defined.sandbox(state: defined.state, address: nil), made)
@@ -63,6 +64,7 @@ extension SandboxManager {
             logger.log(
                 level: made.madeJobDirectory ? .warning : .debug, "create failed, rolling back",
                 metadata: ["sandbox": "\(name)", "error": "\(error)"])
+            knownTargets[name.value] = nil
             await rollBack(made, name: name)
             throw error
         }

@@ -19,6 +19,7 @@ extension SandboxManager {
 
     func destroyOwned(_ name: SandboxName) async throws(SandboxError) {
         cloudInitCounted.remove(name.value)
+        knownTargets[name.value] = nil
         let jobDirectory = configuration.jobsRoot + "/" + name.value
         // One read: the persistent XML holds the metadata and the NICs.
         let xml: String?

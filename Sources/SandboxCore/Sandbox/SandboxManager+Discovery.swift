@@ -1,15 +1,17 @@
 import Foundation
 
 extension SandboxManager {
-    /// What a wait for the sandbox's address needs, read with one fetch of its persistent XML
-    /// (its metadata is in there): its first NIC, that NIC's network, its job folder's files, its
-    /// type and architecture, and the base's expected boot time recorded at create.
+    /// What a wait for the sandbox's address needs: for a sandbox this manager made, what the
+    /// create knew (no call); otherwise read with one fetch of its persistent XML (its metadata is
+    /// in there): its first NIC, that NIC's network, its job folder's files, its type and
+    /// architecture, and the base's expected boot time recorded at create.
     ///
     /// - Parameter askingBase: when the sandbox's metadata records no expected boot time (made
     ///   before it was recorded, or from a base without hints), ask the base for it (one more call).
     public func discoveryTarget(of name: SandboxName, askingBase: Bool = false) async throws(SandboxError)
         -> DiscoveryTarget
     {
+        if let known = knownTargets[name.value] { return known }
         let xml: String
         do {
             xml = try await domains.domainXML(named: name.value, inactive: true, secure: false)

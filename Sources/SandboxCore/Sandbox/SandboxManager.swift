@@ -91,6 +91,9 @@ public actor SandboxManager {
     var cloudInitCounted: Set<String> = []
     /// The user QEMU runs as, by domain type, once asked (see ``qemuIdentity(virtType:)``).
     var qemuIdentities: [String: QEMUProcessIdentity?] = [:]
+    /// What address waits need, for the sandboxes this manager made and has not destroyed: no
+    /// lookup of a sandbox's address reads its XML again (see ``discoveryTarget(of:askingBase:)``).
+    var knownTargets: [String: DiscoveryTarget] = [:]
     /// Names of creates in flight in this manager.
     var pendingNames: Set<String> = []
     var pendingMACs: Set<MACAddress> = []
