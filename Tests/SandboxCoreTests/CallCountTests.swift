@@ -14,14 +14,20 @@ import Testing
         let manager = host.manager(domains: counting)
         counting.reset()
 
-        let sandbox = try await manager.create(SandboxRequest(baseVM: base))
-        let counts = counting.counts
-        print("libvirt calls per create (test:///default):\n\(counting.table)")
-        #expect(counts[.define] == 1)
-        #expect(counts[.start] == 1)
-        #expect(counts[.domainXML, default: 0] >= 1)  // the base's XML
+        // The first create of a manager reads every domain's XML once (for the MACs in use, then
+        // cached by UUID); later ones read only domains new to it.
+        var sandboxes: [SandboxName] = []
+        for round in ["first create of a manager", "second create"] {
+            counting.reset()
+            sandboxes.append(try await manager.create(SandboxRequest(baseVM: base)).name)
+            let counts = counting.counts
+            print("libvirt calls per create (\(round), test:///default):\n\(counting.table)")
+            #expect(counts[.define] == 1)
+            #expect(counts[.start] == 1)
+            #expect(counts[.domainXML, default: 0] >= 1)  // the base's XML
+        }
 
-        try await manager.destroy(sandbox.name)
+        for name in sandboxes { try await manager.destroy(name) }
     }
 
     @Test func libvirtCallsAndXMLFetchesPerIPPoll() async throws {
