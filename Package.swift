@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "SandboxCore", targets: ["SandboxCore"]),
+        .library(name: "SandboxCoreTesting", targets: ["SandboxCoreTesting"]),
         .executable(name: "sandbox-demo", targets: ["sandbox-demo"]),
         .executable(name: "sandbox-bench", targets: ["sandbox-bench"]),
         .library(name: "SandboxSSH", targets: ["SandboxSSH"]),
@@ -78,10 +79,13 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
+        // Test doubles and fixtures for code on SandboxCore: fakes, a call counter, base VMs, test-driver nodes.
+        .target(name: "SandboxCoreTesting", dependencies: ["SandboxCore"], exclude: ["README.md"]),
         .executableTarget(
             name: "sandbox-demo",
             dependencies: [
                 "SandboxCore",
+                "SandboxCoreTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -90,6 +94,7 @@ let package = Package(
             name: "sandbox-bench",
             dependencies: [
                 "SandboxCore",
+                "SandboxCoreTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -164,7 +169,9 @@ let package = Package(
             exclude: ["README.md"]),
         .testTarget(
             name: "SandboxCoreTests",
-            dependencies: ["SandboxCore", .product(name: "MetricsTestKit", package: "swift-metrics")]
+            dependencies: [
+                "SandboxCore", "SandboxCoreTesting", .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         .testTarget(
             name: "SandboxSSHTests",
@@ -178,6 +185,7 @@ let package = Package(
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 "SandboxCore",
+                "SandboxCoreTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,5 +1,6 @@
 import Foundation
 import SandboxCore
+import SandboxCoreTesting
 
 /// Host-side create on a real libvirtd — overlay, seed, define and start (QEMU launched; the
 /// guest's boot is not waited for) — through SandboxManager, stage by stage, against the same
@@ -18,7 +19,7 @@ struct DaemonBenchmarks {
         let baseName = "bench-base-\(getpid())"
         let baseDisk = fixture.folder + "/daemon-base.qcow2"
         try runTool("/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", baseDisk, "1G"])
-        _ = try await connection.define(xml: Self.baseXML(name: baseName, disk: baseDisk, network: network))
+        _ = try await connection.define(xml: Self.base(name: baseName, disk: baseDisk, network: network).xml())
         defer { Task { try? await connection.undefine(named: baseName) } }
         let manager = SandboxManager(
             domains: connection,
@@ -119,20 +120,11 @@ struct DaemonBenchmarks {
         return rows
     }
 
-    static func baseXML(name: String, disk: String, network: String) -> String {
-        """
-        <domain type='qemu'>
-          <name>\(name)</name>
-          <memory unit='MiB'>128</memory>
-          <vcpu>1</vcpu>
-          <os><type arch='x86_64' machine='q35'>hvm</type></os>
-          <devices>
-            <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='\(disk)'/>
-              <target dev='vda' bus='virtio'/></disk>
-            <interface type='network'><source network='\(network)'/><model type='virtio'/></interface>
-          </devices>
-        </domain>
-        """
+    /// A BIOS-booting base with a qcow2 disk on `network`.
+    static func base(name: String, disk: String, network: String) -> BaseVMDefinition {
+        BaseVMDefinition(
+            name: name, type: .qemu, memoryMiB: 128, machine: "q35", disk: .file(disk, format: "qcow2"),
+            nic: .init(network: network, model: "virtio"))
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SandboxCore
+import SandboxCoreTesting
 
 /// Host-side prepare of a sandbox (overlay + seed + define, no start) through SandboxManager on
 /// `test:///default`, against the fork pipeline the original system ran: `qemu-img create`,
@@ -12,16 +13,11 @@ struct PrepareBenchmarks {
         let uri = "test:///default"
         let connection = try await LibvirtConnection(uri: uri)
         let baseName = "bench-base-\(getpid())"
-        _ = try await connection.define(
-            xml: """
-                <domain type='qemu'><name>\(baseName)</name><memory unit='MiB'>1024</memory><vcpu>1</vcpu>
-                <os><type arch='x86_64' machine='q35'>hvm</type><kernel>/images/vmlinuz</kernel>
-                <cmdline>root=/dev/vda console=ttyS0</cmdline></os><devices>
-                <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='\(fixture.basePath)'/>
-                <target dev='vda' bus='virtio'/></disk>
-                <interface type='network'><source network='default'/><model type='virtio'/></interface>
-                </devices></domain>
-                """)
+        let base = BaseVMDefinition(
+            name: baseName, type: .qemu, memoryMiB: 1024, machine: "q35",
+            kernelBoot: .init(kernel: "/images/vmlinuz", commandLine: "root=/dev/vda console=ttyS0"),
+            disk: .file(fixture.basePath, format: "qcow2"), nic: .init(model: "virtio"))
+        _ = try await connection.define(xml: base.xml())
         var logger = Logger(label: "bench")
         logger.logLevel = ProcessInfo.processInfo.environment["BENCH_DEBUG"] == nil ? .warning : .debug
         let manager = SandboxManager(
@@ -78,8 +74,9 @@ struct PrepareBenchmarks {
         let connection = try await LibvirtConnection(uri: target)
         let baseName = "bench-scale-base-\(getpid())"
         _ = try await connection.define(
-            xml: DaemonBenchmarks.baseXML(
-                name: baseName, disk: fixture.basePath, network: uri == nil ? "default" : network))
+            xml: DaemonBenchmarks.base(
+                name: baseName, disk: fixture.basePath, network: uri == nil ? "default" : network
+            ).xml())
         let manager = SandboxManager(
             domains: connection,
             configuration: .init(

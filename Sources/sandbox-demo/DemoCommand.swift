@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SandboxCore
+import SandboxCoreTesting
 
 /// The whole flow on libvirt's in-process test driver: no daemon, no image, nothing left behind.
 struct DemoCommand: AsyncParsableCommand {
@@ -26,10 +27,12 @@ struct DemoCommand: AsyncParsableCommand {
         // A base VM: shut off, with a (sparse, empty) 1 GiB raw disk.
         let baseName = "demo-base-\(getpid())"
         let baseDisk = folder + "/base.img"
-        guard FileManager.default.createFile(atPath: baseDisk, contents: nil), truncate(baseDisk, 1 << 30) == 0 else {
+        do {
+            try SparseDisk.create(at: baseDisk, size: 1 << 30)
+        } catch {
             throw CLIError("cannot create \(baseDisk)", code: .io)
         }
-        _ = try await connection.define(xml: Self.baseXML(name: baseName, disk: baseDisk))
+        _ = try await connection.define(xml: Self.base(name: baseName, disk: baseDisk).xml())
         say("defined base VM \(baseName) (shut off, disk \(baseDisk))")
 
         let manager = SandboxManager(domains: connection, configuration: .init(jobsRoot: folder + "/jobs"))
@@ -58,19 +61,8 @@ struct DemoCommand: AsyncParsableCommand {
         say("removed base VM; done")
     }
 
-    static func baseXML(name: String, disk: String) -> String {
-        """
-        <domain type='qemu'>
-          <name>\(name)</name>
-          <memory unit='MiB'>512</memory>
-          <vcpu>1</vcpu>
-          <os><type arch='x86_64' machine='q35'>hvm</type></os>
-          <devices>
-            <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='\(disk)'/>
-              <target dev='vda' bus='virtio'/></disk>
-            <interface type='network'><source network='default'/><model type='virtio'/></interface>
-          </devices>
-        </domain>
-        """
+    static func base(name: String, disk: String) -> BaseVMDefinition {
+        BaseVMDefinition(
+            name: name, type: .qemu, machine: "q35", disk: .file(disk), nic: .init(model: "virtio"))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SandboxCoreTesting
 import Testing
 
 /// Bad input through `sandbox-demo`: exit status non-zero, one line `Error: <code>: …` on stderr,
@@ -87,41 +88,23 @@ import Testing
 /// bases: bad bases and an unwritable jobs folder fail with one line and write nothing, while the
 /// same command with good input does make a sandbox (so the check would see a write).
 @Suite struct CLINodeHostTests {
-    static func domain(_ name: String, disk: String?, state: Int = 5) -> String {
-        let diskXML =
-            disk.map {
-                "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='\($0)'/>"
-                    + "<target dev='vda' bus='virtio'/></disk>"
-            } ?? "<disk type='block' device='disk'><source dev='/dev/null'/><target dev='vda' bus='virtio'/></disk>"
-        return """
-            <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
-              <name>\(name)</name><memory unit='KiB'>524288</memory><vcpu>1</vcpu>
-              <os><type arch='x86_64'>hvm</type><kernel>/boot/vmlinuz</kernel></os>
-              <devices>\(diskXML)
-                <interface type='network'><source network='default'/></interface></devices>
-              <test:runstate>\(state)</test:runstate>
-            </domain>
-            """
+    /// A base booting `/boot/vmlinuz` from `disk` (raw), or from the block device `/dev/null`.
+    static func base(_ name: String, disk: String?, state: BaseVMDefinition.RunState = .shutOff) -> BaseVMDefinition {
+        BaseVMDefinition(
+            name: name, kernelBoot: .init(kernel: "/boot/vmlinuz"), disk: disk.map { .file($0) } ?? .block("/dev/null"),
+            runState: state)
     }
 
     /// A node with bases `good`, `running`, `nodisk` and `unreadable` (its disk under a regular file).
     static func makeNode(in folder: TemporaryFolder) throws -> String {
         let disk = folder.file("good.img")
-        _ = FileManager.default.createFile(atPath: disk, contents: nil)
-        truncate(disk, 16 << 20)
+        try SparseDisk.create(at: disk)
         _ = try folder.write("a file, not a folder", to: "plain")
-        let node = """
-            <node>
-            \(domain("good", disk: disk))
-            \(domain("running", disk: disk, state: 1))
-            \(domain("nodisk", disk: nil))
-            \(domain("unreadable", disk: folder.file("plain/disk.img")))
-            <network><name>default</name><bridge name='virbr0'/>
-              <ip address='192.168.122.1' netmask='255.255.255.0'>
-                <dhcp><range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip></network>
-            </node>
-            """
-        return "test://" + (try folder.write(node, to: "node.xml"))
+        let node = TestDriverNode(domains: [
+            base("good", disk: disk), base("running", disk: disk, state: .running), base("nodisk", disk: nil),
+            base("unreadable", disk: folder.file("plain/disk.img")),
+        ])
+        return try node.write(to: folder.file("node.xml"))
     }
 
     static let cases: [(arguments: [String], code: String)] = [

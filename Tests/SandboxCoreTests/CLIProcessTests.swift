@@ -1,4 +1,5 @@
 import Foundation
+import SandboxCoreTesting
 import Testing
 
 /// `sandbox-demo` as a process on a test-driver host of its own (`test:///…/node.xml`). Each
@@ -9,13 +10,10 @@ import Testing
     /// its job folder made), and the `default` network; its URI, and the jobs folder.
     static func makeHost(in folder: TemporaryFolder) throws -> (uri: String, jobs: String) {
         let disk = folder.file("good.img")
-        _ = FileManager.default.createFile(atPath: disk, contents: nil)
-        truncate(disk, 16 << 20)
+        try SparseDisk.create(at: disk)
         let jobs = folder.file("jobs")
         try FileManager.default.createDirectory(atPath: jobs + "/sbx-earlier", withIntermediateDirectories: true)
-        let node = """
-            <node>
-            \(CLINodeHostTests.domain("good", disk: disk))
+        let earlier = """
             <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
               <name>sbx-earlier</name><memory unit='KiB'>524288</memory><vcpu>1</vcpu>
               <metadata><sandbox:sandbox xmlns:sandbox='urn:x-sandboxcore:sandbox:1'>
@@ -30,12 +28,9 @@ import Testing
               </devices>
               <test:runstate>1</test:runstate>
             </domain>
-            <network><name>default</name><bridge name='virbr0'/>
-              <ip address='192.168.122.1' netmask='255.255.255.0'>
-                <dhcp><range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip></network>
-            </node>
             """
-        return ("test://" + (try folder.write(node, to: "node.xml")), jobs)
+        let node = TestDriverNode(domains: [CLINodeHostTests.base("good", disk: disk)], rawDomains: [earlier])
+        return (try node.write(to: folder.file("node.xml")), jobs)
     }
 
     static func demo(_ arguments: [String]) throws -> ExternalTool.Result {

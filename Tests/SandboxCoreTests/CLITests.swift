@@ -1,4 +1,5 @@
 import Foundation
+import SandboxCoreTesting
 import Testing
 
 @testable import SandboxCore
@@ -67,27 +68,12 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let disk = try folder.write("", to: "base.img")
-        let node = try folder.write(
-            """
-            <node>
-              <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
-                <name>cli-base</name><memory unit='MiB'>256</memory><vcpu>1</vcpu>
-                <os><type arch='x86_64'>hvm</type></os>
-                <devices>
-                  <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='\(disk)'/>
-                    <target dev='vda' bus='virtio'/></disk>
-                  <interface type='network'><source network='default'/></interface>
-                </devices>
-                <test:runstate>5</test:runstate>
-              </domain>
-              <network><name>default</name><bridge name='virbr0'/><ip address='192.168.122.1' netmask='255.255.255.0'>
-                <dhcp><range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip></network>
-            </node>
-            """, to: "node.xml")
+        let base = BaseVMDefinition(name: "cli-base", memoryMiB: 256, disk: .file(disk), runState: .shutOff)
+        let uri = try TestDriverNode(domains: [base]).write(to: folder.file("node.xml"))
         let result = try ExternalTool.run(
             Self.binary!,
             [
-                "create", "--connect", "test://" + node, "--jobs-dir", folder.file("jobs"), "--base", "cli-base",
+                "create", "--connect", uri, "--jobs-dir", folder.file("jobs"), "--base", "cli-base",
                 "--name", "sbx-cli-progress", "--progress",
             ])
         #expect(result.status == 0, "\(result.stderr)")
@@ -98,7 +84,7 @@ import Testing
         let quiet = try ExternalTool.run(
             Self.binary!,
             [
-                "create", "--connect", "test://" + node, "--jobs-dir", folder.file("jobs2"), "--base", "cli-base",
+                "create", "--connect", uri, "--jobs-dir", folder.file("jobs2"), "--base", "cli-base",
                 "--no-progress",
             ])
         #expect(quiet.status == 0, "\(quiet.stderr)")

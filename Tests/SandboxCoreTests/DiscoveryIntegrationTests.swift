@@ -1,4 +1,5 @@
 import Foundation
+import SandboxCoreTesting
 import Synchronization
 import Testing
 

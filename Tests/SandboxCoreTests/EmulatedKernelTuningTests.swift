@@ -1,5 +1,6 @@
 import Foundation
 import FoundationXML
+import SandboxCoreTesting
 import Synchronization
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import MetricsTestKit
+import SandboxCoreTesting
 import Testing
 
 @testable import SandboxCore

@@ -1,5 +1,6 @@
 import Foundation
 import FoundationXML
+import SandboxCoreTesting
 import Testing
 
 @testable import SandboxCore

@@ -1,4 +1,5 @@
 import Foundation
+import SandboxCoreTesting
 import Testing
 
 @testable import SandboxCore
@@ -18,18 +19,8 @@ import Testing
         }
     }
 
-    static func domain(_ name: String, console: String, state: Int) -> String {
-        """
-        <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
-          <name>\(name)</name><memory unit='KiB'>524288</memory><vcpu>1</vcpu>
-          <os><type arch='x86_64'>hvm</type><kernel>/boot/vmlinuz</kernel></os>
-          <devices>
-            <interface type='network'><source network='default'/></interface>
-            <serial type='file'><source path='\(console)'/><target port='0'/></serial>
-          </devices>
-          <test:runstate>\(state)</test:runstate>
-        </domain>
-        """
+    static func domain(_ name: String, console: String, state: BaseVMDefinition.RunState) -> BaseVMDefinition {
+        BaseVMDefinition(name: name, kernelBoot: .init(kernel: "/boot/vmlinuz"), serialLog: console, runState: state)
     }
 
     static func makeNode() throws -> Node {
@@ -40,17 +31,12 @@ import Testing
         try Data("boot 1\nboot 2\nlogin: \n".utf8).write(to: URL(fileURLWithPath: jobs + "/sbx-run/console.log"))
         try Data("off 1\noff 2\n".utf8).write(to: URL(fileURLWithPath: jobs + "/sbx-off/console.log"))
         let secret = try folder.write("secret\n", to: "secret.txt")
-        let node = """
-            <node>
-            \(domain("sbx-run", console: jobs + "/sbx-run/console.log", state: 1))
-            \(domain("sbx-off", console: jobs + "/sbx-off/console.log", state: 5))
-            \(domain("sbx-evil", console: secret, state: 1))
-            <network><name>default</name><bridge name='virbr0'/>
-              <ip address='192.168.122.1' netmask='255.255.255.0'>
-                <dhcp><range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip></network>
-            </node>
-            """
-        return Node(folder: folder, uri: "test://" + (try folder.write(node, to: "node.xml")))
+        let node = TestDriverNode(domains: [
+            domain("sbx-run", console: jobs + "/sbx-run/console.log", state: .running),
+            domain("sbx-off", console: jobs + "/sbx-off/console.log", state: .shutOff),
+            domain("sbx-evil", console: secret, state: .running),
+        ])
+        return Node(folder: folder, uri: try node.write(to: folder.file("node.xml")))
     }
 
     /// One line on stderr, `Error: CODE: …`, and a failing exit status.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import SandboxCore
+import SandboxCoreTesting
 import SandboxServer
 import Synchronization
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import SandboxCore
+import SandboxCoreTesting
 import Testing
 
 @testable import SandboxServer

@@ -1,4 +1,5 @@
 import Foundation
+import SandboxCoreTesting
 import Testing
 
 #if canImport(Glibc)
@@ -27,27 +28,11 @@ struct ServerProcessTests {
             folder = FileManager.default.temporaryDirectory.path + "/sandbox-server-process-" + UUID().uuidString
             try FileManager.default.createDirectory(atPath: folder + "/jobs", withIntermediateDirectories: true)
             let disk = folder + "/base.img"
-            _ = FileManager.default.createFile(atPath: disk, contents: nil)
-            truncate(disk, 16 << 20)
-            let node = """
-                <node>
-                  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
-                    <name>\(base)</name><memory unit='MiB'>512</memory><vcpu>1</vcpu>
-                    <os><type arch='x86_64'>hvm</type><kernel>/boot/vmlinuz</kernel></os>
-                    <devices>
-                      <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='\(disk)'/>
-                        <target dev='vda' bus='virtio'/></disk>
-                      <interface type='network'><mac address='52:54:00:fe:00:02'/><source network='default'/>
-                      </interface>
-                    </devices>
-                    <test:runstate>5</test:runstate>
-                  </domain>
-                  <network><name>default</name><bridge name='virbr0'/>
-                    <ip address='192.168.122.1' netmask='255.255.255.0'>
-                      <dhcp><range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip></network>
-                </node>
-                """
-            try Data(node.utf8).write(to: URL(fileURLWithPath: folder + "/node.xml"))
+            try SparseDisk.create(at: disk)
+            let definition = BaseVMDefinition(
+                name: base, kernelBoot: .init(kernel: "/boot/vmlinuz"), disk: .file(disk),
+                nic: .init(mac: "52:54:00:fe:00:02"), runState: .shutOff)
+            try TestDriverNode(domains: [definition]).write(to: folder + "/node.xml")
         }
 
         var jobsLeft: [String] { (try? FileManager.default.contentsOfDirectory(atPath: jobs)) ?? [] }

@@ -4,12 +4,9 @@ import HummingbirdTesting
 import Metrics
 import Prometheus
 import SandboxCore
+import SandboxCoreTesting
 import SandboxServer
 import Testing
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// A `test:///default` connection, a temp folder for base disks and job folders, a shut-off base
 /// VM, and a Prometheus registry of its own. The test driver's state is shared by every connection
@@ -35,23 +32,10 @@ struct ServerTestHost {
     static func defineBase(on connection: LibvirtConnection, folder: String) async throws -> String {
         let name = "base-" + UUID().uuidString.prefix(8).lowercased()
         let disk = folder + "/\(name).img"
-        _ = FileManager.default.createFile(atPath: disk, contents: nil)
-        truncate(disk, 16 << 20)
-        let xml = """
-            <domain type='test'>
-              <name>\(name)</name>
-              <memory unit='KiB'>524288</memory>
-              <vcpu>2</vcpu>
-              <os><type arch='x86_64'>hvm</type><kernel>/boot/vmlinuz</kernel><initrd>/boot/initrd.img</initrd>
-                <cmdline>root=/dev/vda console=ttyS0</cmdline></os>
-              <devices>
-                <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='\(disk)'/>
-                  <target dev='vda' bus='virtio'/></disk>
-                <interface type='network'><mac address='52:54:00:fe:00:02'/><source network='default'/></interface>
-              </devices>
-            </domain>
-            """
-        _ = try await connection.define(xml: xml)
+        try SparseDisk.create(at: disk)
+        let base = BaseVMDefinition(
+            name: name, vcpus: 2, kernelBoot: .placeholder, disk: .file(disk), nic: .init(mac: "52:54:00:fe:00:02"))
+        _ = try await connection.define(xml: base.xml())
         return name
     }
 

@@ -1,75 +1,95 @@
 import Foundation
-
-@testable import SandboxCore
+import SandboxCore
 
 /// A ``DomainManager`` whose only working call is `agentCommand`, answered like qemu-ga would:
 /// `guest-exec` (with the wrappers SandboxCore puts around commands), `guest-exec-status`,
 /// `guest-file-open/read/seek/write/close` over an in-memory file system with stdio's sticky
-/// EOF, `guest-ping`. Records what it was asked.
-actor FakeGuestAgent: NetworklessDomains {
+/// EOF, `guest-ping`. Records what it was asked. The other domain calls answer "nothing here".
+///
+/// The wrappers are recognised by their shape, `/bin/sh -c SCRIPT sandboxcore-exec …`: a script
+/// that shifts two arguments off is the streaming one (output folder, process-group flag, then the
+/// command), any other is the process-group one (the command follows at once).
+///
+/// An actor: safe to share between the code under test and the test reading what it recorded.
+public actor FakeGuestAgent: NetworklessDomains {
     /// How a fake command behaves.
-    struct Program: Sendable {
-        var exitCode: Int = 0
+    public struct Program: Sendable {
+        public var exitCode: Int
         /// stdout/stderr pieces; in streaming mode one piece of each is appended per status poll.
-        var stdout: [Data] = []
-        var stderr: [Data] = []
+        public var stdout: [Data]
+        public var stderr: [Data]
         /// Status polls before it exits (after its output is out); nil: runs until killed.
-        var pollsBeforeExit: Int? = 0
-        var outTruncated = false
+        public var pollsBeforeExit: Int?
+        public var outTruncated: Bool
+
+        public init(
+            exitCode: Int = 0, stdout: [Data] = [], stderr: [Data] = [], pollsBeforeExit: Int? = 0,
+            outTruncated: Bool = false
+        ) {
+            self.exitCode = exitCode
+            self.stdout = stdout
+            self.stderr = stderr
+            self.pollsBeforeExit = pollsBeforeExit
+            self.outTruncated = outTruncated
+        }
     }
 
-    struct Process {
-        var path: String
-        var arguments: [String]
-        var program: Program
-        var streamFolder: String?
-        var polls = 0
-        var killed = false
-        var captured: Bool
+    /// A command the fake was asked to start, with what happened to it since.
+    public struct Process: Sendable {
+        public var path: String
+        public var arguments: [String]
+        public var program: Program
+        /// The output folder of a streaming run.
+        public var streamFolder: String?
+        public var polls = 0
+        public var killed = false
+        public var captured: Bool
     }
 
-    struct OpenFile {
-        var path: String
-        var position = 0
-        var eof = false
+    /// A file handle the fake handed out and that is not closed yet.
+    public struct OpenFile: Sendable {
+        public var path: String
+        public var position = 0
+        public var eof = false
     }
 
-    let programFor: @Sendable (_ path: String, _ arguments: [String]) -> Program
+    /// How the command at `path` with `arguments` behaves.
+    public let programFor: @Sendable (_ path: String, _ arguments: [String]) -> Program
     /// Thrown by every agent command while set (the agent is absent / not connected).
-    var unavailable: SandboxError?
+    public private(set) var unavailable: SandboxError?
     /// Agent commands that fail with an agent error reply.
-    var failing: Set<String> = []
-    private(set) var files: [String: Data] = [:]
-    private(set) var processes: [Int: Process] = [:]
-    private(set) var openFiles: [Int: OpenFile] = [:]
-    private(set) var commands: [String] = []
+    public private(set) var failing: Set<String> = []
+    public private(set) var files: [String: Data] = [:]
+    public private(set) var processes: [Int: Process] = [:]
+    public private(set) var openFiles: [Int: OpenFile] = [:]
+    public private(set) var commands: [String] = []
     /// Each command as JSON text.
-    private(set) var requests: [String] = []
-    private(set) var killedPIDs: [Int] = []
-    private(set) var removedFolders: [String] = []
-    private(set) var chmods: [[String]] = []
+    public private(set) var requests: [String] = []
+    public private(set) var killedPIDs: [Int] = []
+    public private(set) var removedFolders: [String] = []
+    public private(set) var chmods: [[String]] = []
     private var nextPID = 1000
     private var nextHandle = 1
 
-    init(programFor: @escaping @Sendable (String, [String]) -> Program = { _, _ in Program() }) {
+    public init(programFor: @escaping @Sendable (String, [String]) -> Program = { _, _ in Program() }) {
         self.programFor = programFor
     }
 
     /// When set, `unavailable` is thrown only for this many more commands.
-    var failuresLeft: Int?
-    func setUnavailable(_ error: SandboxError?, forCommands count: Int? = nil) {
+    public private(set) var failuresLeft: Int?
+    public func setUnavailable(_ error: SandboxError?, forCommands count: Int? = nil) {
         unavailable = error
         failuresLeft = count
     }
-    func setFailing(_ commands: Set<String>) { failing = commands }
-    func setFile(_ path: String, _ data: Data) { files[path] = data }
+    public func setFailing(_ commands: Set<String>) { failing = commands }
+    public func setFile(_ path: String, _ data: Data) { files[path] = data }
     /// Real (unwrapped) commands started, in order.
-    var started: [Process] { processes.keys.sorted().compactMap { processes[$0] } }
-    var running: [Process] { started.filter { !$0.killed && !exited($0) } }
+    public var started: [Process] { processes.keys.sorted().compactMap { processes[$0] } }
+    public var running: [Process] { started.filter { !$0.killed && !exited($0) } }
 
     // MARK: - agentCommand
 
-    func agentCommand(named name: String, command: String, timeoutSeconds: Int) throws(SandboxError) -> String {
+    public func agentCommand(named name: String, command: String, timeoutSeconds: Int) throws(SandboxError) -> String {
         if let unavailable, (failuresLeft ?? 1) > 0 {
             failuresLeft = failuresLeft.map { $0 - 1 }
             throw unavailable
@@ -105,7 +125,8 @@ actor FakeGuestAgent: NetworklessDomains {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func reply(_ message: String) -> SandboxError {
+    /// An error reply of the agent, as libvirt reports it.
+    public static func reply(_ message: String) -> SandboxError {
         SandboxError(
             .libvirt, "agent: \(message)",
             underlying: .init(operation: "virDomainQemuAgentCommand", code: 1, domain: 10, message: message))
@@ -135,9 +156,9 @@ actor FakeGuestAgent: NetworklessDomains {
         var real = (path, argv)
         var folder: String?
         if argv.count >= 4, argv[0] == "-c", argv[2] == "sandboxcore-exec" {
-            if argv[1] == GuestAgentClient.groupScript {
+            if !argv[1].contains("shift 2") {
                 real = (argv[3], Array(argv.dropFirst(4)))
-            } else if argv[1] == GuestAgentClient.streamScript {
+            } else if argv.count >= 6 {
                 folder = argv[3]
                 real = (argv[5], Array(argv.dropFirst(6)))
                 files[argv[3] + "/out"] = Data()
@@ -221,28 +242,29 @@ actor FakeGuestAgent: NetworklessDomains {
         return ["count": bytes.count, "eof": false]
     }
 
-    // MARK: - The rest of DomainManager: not used
+    // MARK: - The rest of DomainManager: nothing here
 
-    func listDomains() throws(SandboxError) -> [DomainSummary] { [] }
-    func domain(named name: String) throws(SandboxError) -> DomainSummary? { nil }
-    func domainXML(named name: String, inactive: Bool, secure: Bool) throws(SandboxError) -> String {
+    public func listDomains() throws(SandboxError) -> [DomainSummary] { [] }
+    public func domain(named name: String) throws(SandboxError) -> DomainSummary? { nil }
+    public func domainXML(named name: String, inactive: Bool, secure: Bool) throws(SandboxError) -> String {
         throw SandboxError(.notFound, name)
     }
-    func define(xml: String) throws(SandboxError) -> DomainSummary { throw SandboxError(.libvirt, "fake") }
-    func start(named name: String) throws(SandboxError) {}
-    func shutdown(named name: String) throws(SandboxError) {}
-    func destroy(named name: String) throws(SandboxError) {}
-    func undefine(named name: String) throws(SandboxError) {}
-    func state(named name: String) throws(SandboxError) -> DomainState { .running }
-    func interfaceStats(named name: String, device: String) throws(SandboxError) -> InterfaceStats {
+    public func define(xml: String) throws(SandboxError) -> DomainSummary { throw SandboxError(.libvirt, "fake") }
+    public func start(named name: String) throws(SandboxError) {}
+    public func shutdown(named name: String) throws(SandboxError) {}
+    public func destroy(named name: String) throws(SandboxError) {}
+    public func undefine(named name: String) throws(SandboxError) {}
+    public func state(named name: String) throws(SandboxError) -> DomainState { .running }
+    public func interfaceStats(named name: String, device: String) throws(SandboxError) -> InterfaceStats {
         throw SandboxError(.libvirt, "fake")
     }
-    func interfaceAddresses(named name: String, source: AddressSource) throws(SandboxError) -> [InterfaceAddress] {
+    public func interfaceAddresses(named name: String, source: AddressSource) throws(SandboxError) -> [InterfaceAddress]
+    {
         []
     }
-    func networkDHCPLeases(network: String, mac: String?) throws(SandboxError) -> [NetworkDHCPLease] { [] }
-    func metadata(named name: String, namespaceURI: String) throws(SandboxError) -> String? { nil }
-    func lifecycleEvents() throws(SandboxError) -> AsyncStream<DomainLifecycleEvent> {
+    public func networkDHCPLeases(network: String, mac: String?) throws(SandboxError) -> [NetworkDHCPLease] { [] }
+    public func metadata(named name: String, namespaceURI: String) throws(SandboxError) -> String? { nil }
+    public func lifecycleEvents() throws(SandboxError) -> AsyncStream<DomainLifecycleEvent> {
         AsyncStream { $0.finish() }
     }
 }

@@ -1,1 +1,0 @@
-../../SandboxCoreTests/Support/ForwardingDomains.swift
