@@ -6,9 +6,9 @@ import SandboxCore
 /// `guest-file-open/read/seek/write/close` over an in-memory file system with stdio's sticky
 /// EOF, `guest-ping`. Records what it was asked. The other domain calls answer "nothing here".
 ///
-/// The wrappers are recognised by their shape, `/bin/sh -c SCRIPT sandboxcore-exec …`: a script
-/// that shifts two arguments off is the streaming one (output folder, process-group flag, then the
-/// command), any other is the process-group one (the command follows at once).
+/// The wrappers (`/bin/sh -c SCRIPT sandboxcore-exec …`) are recognised by their exact scripts:
+/// the streaming one (output folder, process-group flag, then the command) and the process-group
+/// one (the command follows at once). Any other script runs as written.
 ///
 /// An actor: safe to share between the code under test and the test reading what it recorded.
 public actor FakeGuestAgent: NetworklessDomains {
@@ -156,9 +156,9 @@ public actor FakeGuestAgent: NetworklessDomains {
         var real = (path, argv)
         var folder: String?
         if argv.count >= 4, argv[0] == "-c", argv[2] == "sandboxcore-exec" {
-            if !argv[1].contains("shift 2") {
+            if argv[1] == GuestAgentClient.groupScript {
                 real = (argv[3], Array(argv.dropFirst(4)))
-            } else if argv.count >= 6 {
+            } else if argv[1] == GuestAgentClient.streamScript, argv.count >= 6 {
                 folder = argv[3]
                 real = (argv[5], Array(argv.dropFirst(6)))
                 files[argv[3] + "/out"] = Data()

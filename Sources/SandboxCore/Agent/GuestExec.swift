@@ -88,7 +88,7 @@ extension GuestAgentClient {
 
     /// Starts a session of its own when `setsid` is there, so killing the group kills everything
     /// the command started; `exec` keeps the pid the agent reported.
-    static let groupScript = #"command -v setsid >/dev/null 2>&1 && exec setsid "$@"; exec "$@""#
+    package static let groupScript = #"command -v setsid >/dev/null 2>&1 && exec setsid "$@"; exec "$@""#
 
     /// `guest-exec`: starts a process and returns its guest pid.
     func launch(_ path: String, _ arguments: [String], options: ExecOptions, capture: Bool)

@@ -59,7 +59,7 @@ extension GuestAgentClient {
 
     /// Redirects into the private folder `$1`; starts its own session when `$2` is 1 and `setsid`
     /// is there. Exit status 125 with a message on the captured stderr when the folder cannot be made.
-    static let streamScript = #"""
+    package static let streamScript = #"""
         d=$1; g=$2; shift 2
         (umask 077 && mkdir -- "$d") || exit 125
         exec >"$d/out" 2>"$d/err"

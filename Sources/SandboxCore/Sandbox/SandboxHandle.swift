@@ -12,11 +12,6 @@ public struct SandboxHandle: Sendable {
     public let manager: SandboxManager
     public let name: SandboxName
 
-    init(manager: SandboxManager, name: SandboxName) {
-        self.manager = manager
-        self.name = name
-    }
-
     /// What a wait for the sandbox's address needs.
     public func discoveryTarget() async throws(SandboxError) -> DiscoveryTarget {
         try await manager.discoveryTarget(of: name, askingBase: true)
@@ -24,7 +19,7 @@ public struct SandboxHandle: Sendable {
 
     /// The best address now, or nil when no source knows one yet. Does not wait.
     public func ipAddress() async throws(SandboxError) -> DiscoveredAddress? {
-        try await manager.waiter().currentAddress(try await discoveryTarget())
+        try await manager.ipAddress(of: name)
     }
 
     /// Waits for the address (see ``SandboxManager/waitForIP(of:timeout:observer:)``).
