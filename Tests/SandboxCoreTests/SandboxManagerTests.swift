@@ -270,7 +270,7 @@ import Testing
             "<domain type='kvm'><devices><interface type='network'><mac address='52:54:00:00:00:01'/></interface>"
             + "<interface type=\"bridge\"><mac address=\"52:54:00:00:00:02\"/></interface></devices></domain>"
         #expect(
-            SandboxManager.macAddresses(in: xml).map(\.description).sorted() == [
+            (DomainDescription(xml: xml)?.macs ?? []).map(\.description).sorted() == [
                 "52:54:00:00:00:01", "52:54:00:00:00:02",
             ])
     }

@@ -8,10 +8,10 @@ import Foundation
 /// A value type over a ``DomainManager`` that owns nothing: safe to share and to use from many
 /// tasks at once (the agent serialises the commands; libvirt allows one at a time per domain).
 public struct GuestAgentClient: Sendable {
-    public let domains: any DomainManager
+    public let domains: any GuestChannel
     public let domain: String
 
-    public init(domains: any DomainManager, domain: String) {
+    public init(domains: any GuestChannel, domain: String) {
         self.domains = domains
         self.domain = domain
     }

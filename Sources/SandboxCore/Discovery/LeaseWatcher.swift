@@ -13,7 +13,7 @@ import Logging
 public actor LeaseWatcher {
     /// The pause between two polls of a network's leases.
     public let interval: Duration
-    private let domains: any DomainManager
+    private let domains: any NetworkAdministration
     private let logger: Logger
     private var watches: [String: Watch] = [:]
     private var nextID = 0
@@ -27,7 +27,7 @@ public actor LeaseWatcher {
     /// - Parameter interval: between polls of one network (default 50 ms: an address is seen at
     ///   most ~50 ms plus one RPC after the lease exists).
     public init(
-        domains: any DomainManager, interval: Duration = .milliseconds(50),
+        domains: any NetworkAdministration, interval: Duration = .milliseconds(50),
         logger: Logger = Logger(label: "SandboxCore.leases", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.domains = domains

@@ -31,7 +31,6 @@ public struct NetworkLeaseDiscoverer: IPDiscoverer {
     /// The network to ask: the configured one, else the one the NIC with `mac` is attached to.
     func network(of domain: String, mac: MACAddress) async throws(SandboxError) -> String? {
         if let network { return network }
-        let xml = try await domains.domainXML(named: domain, inactive: false, secure: false)
-        return DomainDescription(xml: xml)?.interface(mac: mac)?.network
+        return try await domains.domainDescription(named: domain, inactive: false).interface(mac: mac)?.network
     }
 }

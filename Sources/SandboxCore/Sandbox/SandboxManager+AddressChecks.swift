@@ -9,7 +9,11 @@ extension SandboxManager {
     ///
     /// Also refuses, on any NIC, a fixed IPv4 address that is the network or broadcast address of
     /// its own prefix (`10.0.0.0/24`, `10.0.0.255/24`).
-    func checkAddressConflicts(_ interfaces: [Sandbox.Interface]) async throws(SandboxError) {
+    ///
+    /// `networks` holds the networks already read, by name; the others are read here.
+    func checkAddressConflicts(_ interfaces: [Sandbox.Interface], networks: [String: NetworkDescription] = [:])
+        async throws(SandboxError)
+    {
         var boundByOthers: Set<String>?
         for interface in interfaces {
             var candidates: [(address: IPAddress, what: String)] = []
@@ -21,9 +25,13 @@ extension SandboxManager {
                 candidates.append((fixed.address, "fixed address"))
             }
             guard !candidates.isEmpty, case .network(let network) = interface.source else { continue }
-            let xml = try await domains.networkXML(named: network)
-            let description = NetworkDescription(xml: xml)
-            let ownAddresses = description?.ownAddresses ?? []
+            let description: NetworkDescription
+            if let known = networks[network] {
+                description = known
+            } else {
+                description = try await domains.networkDescription(named: network)
+            }
+            let ownAddresses = description.ownAddresses
             let own = ownAddresses.map(\.address)
             let leases = (try? await domains.networkDHCPLeases(network: network, mac: nil)) ?? []
             for (address, what) in candidates {
@@ -38,7 +46,7 @@ extension SandboxManager {
                 }
                 // A reservation's own host entry is checked by checkReservations; for a fixed address
                 // any reservation of it belongs to someone else.
-                if what == "fixed address", let taken = description?.dhcpHosts.first(where: { $0.ip == address }) {
+                if what == "fixed address", let taken = description.dhcpHosts.first(where: { $0.ip == address }) {
                     throw SandboxError(.nameTaken, "\(label) is reserved on network \(network): \(taken)")
                 }
                 if let lease = leases.first(where: { IPAddress($0.ipAddress) == address }) {
@@ -77,9 +85,9 @@ extension SandboxManager {
         var result: Set<String> = []
         guard let all = try? await domains.listDomains() else { return result }
         for domain in all {
-            guard let xml = try? await domains.domainXML(named: domain.name, inactive: false, secure: false)
+            guard let description = try? await domains.domainDescription(named: domain.name, inactive: false)
             else { continue }
-            for interface in DomainDescription(xml: xml)?.interfaces ?? [] {
+            for interface in description.interfaces {
                 for parameter in interface.filterParameters where parameter.name == "IP" {
                     if let address = IPAddress(parameter.value) { result.insert(address.description) }
                 }

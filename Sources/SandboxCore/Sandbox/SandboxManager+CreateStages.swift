@@ -18,7 +18,7 @@ extension SandboxManager {
                 "base VM \(request.baseVM) is \(baseSummary.state); it must be shut off (an overlay on a disk in use corrupts)"
             )
         }
-        let base = try BaseVM(xml: try await domains.domainXML(named: request.baseVM, inactive: true, secure: false))
+        let base = try BaseVM(try await domains.domainDescription(named: request.baseVM, inactive: true))
         if let seed = base.seedISOPath {
             logger.info(
                 "base VM has a CD-ROM (\(seed)); the sandbox gets its own seed instead",

@@ -12,14 +12,11 @@ extension SandboxManager {
         -> DiscoveryTarget
     {
         if let known = knownTargets[name.value] { return known }
-        let xml: String
+        let domain: DomainDescription
         do {
-            xml = try await domains.domainXML(named: name.value, inactive: true, secure: false)
+            domain = try await domains.domainDescription(named: name.value, inactive: true)
         } catch  where error.code == .notFound {
             throw SandboxError(.notFound, "sandbox \(name) does not exist")
-        }
-        guard let domain = DomainDescription(xml: xml) else {
-            throw SandboxError(.invalidXML, "the XML of sandbox \(name) does not parse")
         }
         guard let nic = domain.interfaces.first, let mac = MACAddress(nic.mac) else {
             throw SandboxError(.invalidArgument, "sandbox \(name) has no NIC")

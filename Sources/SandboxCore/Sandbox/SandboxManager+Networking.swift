@@ -29,24 +29,31 @@ extension SandboxManager {
     /// has an IPv4 subnet holding the address, and no other MAC has the address reserved; then
     /// every reserved and fixed address against ``checkAddressConflicts(_:)``.
     func checkReservations(_ interfaces: [Sandbox.Interface]) async throws(SandboxError) {
+        var networks: [String: NetworkDescription] = [:]
         for interface in interfaces {
             guard let address = interface.reservedIPv4 else { continue }
             guard case .network(let network) = interface.source else {
                 throw .invalid("\(interface.name): a DHCP reservation needs a libvirt network, not a bridge")
             }
-            let xml = try await domains.networkXML(named: network)
-            let subnets = Self.ipv4Subnets(in: xml)
+            let description: NetworkDescription
+            if let known = networks[network] {
+                description = known
+            } else {
+                description = try await domains.networkDescription(named: network)
+                networks[network] = description
+            }
+            let subnets = description.ipv4Subnets
             guard subnets.contains(where: { $0.contains(address) }) else {
                 let known = subnets.isEmpty ? "none" : subnets.map(\.description).joined(separator: ", ")
                 throw .invalid(
                     "\(interface.name): reserved address \(address) is not on network \(network) (IPv4 subnets: \(known))"
                 )
             }
-            if let taken = Self.dhcpHostEntries(in: xml, ip: address).first {
+            if let taken = description.dhcpHosts.first(where: { $0.ip == address }) {
                 throw SandboxError(.nameTaken, "address \(address) is already reserved on network \(network): \(taken)")
             }
         }
-        try await checkAddressConflicts(interfaces)
+        try await checkAddressConflicts(interfaces, networks: networks)
     }
 
     /// The IPv4 subnets (`<ip address=… netmask=…|prefix=…>`) of a network's XML.
@@ -71,8 +78,8 @@ extension SandboxManager {
     func removeDHCPHosts(of domain: DomainDescription) async -> [String] {
         var removed: [String] = []
         for (network, macs) in domain.networkNICs.sorted(by: { $0.key < $1.key }) {
-            guard let xml = try? await domains.networkXML(named: network) else { continue }
-            for entry in Self.dhcpHostEntries(in: xml, macs: macs) {
+            guard let description = try? await domains.networkDescription(named: network) else { continue }
+            for entry in description.dhcpHosts.filter({ $0.mac.map(macs.contains) ?? false }).map(\.xml) {
                 do {
                     try await domains.updateDHCPHost(network: network, hostXML: entry, add: false)
                     removed.append("\(network): \(entry)")

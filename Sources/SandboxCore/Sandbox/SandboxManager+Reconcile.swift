@@ -134,9 +134,7 @@ extension SandboxManager {
     }
 
     private func removeDomain(_ name: String, into report: inout ReconcileReport) async {
-        if let xml = try? await domains.domainXML(named: name, inactive: true, secure: false),
-            let domain = DomainDescription(xml: xml)
-        {
+        if let domain = try? await domains.domainDescription(named: name, inactive: true) {
             report.removedDHCPReservations += await removeDHCPHosts(of: domain)
         }
         do {

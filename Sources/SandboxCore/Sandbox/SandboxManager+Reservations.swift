@@ -51,10 +51,10 @@ extension SandboxManager {
                 used.formUnion(cached)
                 continue
             }
-            guard let xml = try? await domains.domainXML(named: domain.name, inactive: false, secure: false) else {
+            guard let description = try? await domains.domainDescription(named: domain.name, inactive: false) else {
                 continue
             }
-            let macs = Self.macAddresses(in: xml)
+            let macs = description.macs
             macsByDomain[domain.uuid] = macs
             used.formUnion(macs)
         }
@@ -81,8 +81,6 @@ extension SandboxManager {
         pendingMACs.formUnion(result)
         return result
     }
-
-    static func macAddresses(in xml: String) -> Set<MACAddress> { DomainDescription(xml: xml)?.macs ?? [] }
 
     /// Makes the job folder with the mode and group `access` gives it, and the jobs root (`0711`)
     /// and its missing parents (`0755`) first.
