@@ -24,6 +24,23 @@ import Testing
         #expect(files.named.map(\.name) == ["meta_data.json", "user_data", "network_data.json"])
     }
 
+    /// The diagnosis of a ConfigDrive sandbox reads its instance-id and network config from the
+    /// ConfigDrive files beside the seed, as it does NoCloud's.
+    @Test func aConfigDriveSandboxsDiagnosisFindsItsInstanceID() async throws {
+        let host = try await TestHost.make()
+        let base = try await host.makeBase()
+        let manager = host.manager()
+        var request = SandboxRequest(baseVM: base)
+        request.seedFormat = .configDrive
+        let sandbox = try await manager.create(request)
+        let seed = try await manager.diagnose(sandbox.name).seed
+        #expect(seed.attached)
+        #expect(seed.instanceID == sandbox.name.value)
+        #expect(seed.networkConfig?.contains(sandbox.mac.description) == true, "\(seed.networkConfig ?? "none")")
+        try await manager.destroy(sandbox.name)
+        await host.cleanUp(bases: [base])
+    }
+
     @Test func theSameSeedGivesTheSameBytes() throws {
         let one = try CloudInitSeedBuilder().isoImage(for: try Self.seed(vendorData: "#cloud-config\n{}\n"))
         let two = try CloudInitSeedBuilder().isoImage(for: try Self.seed(vendorData: "#cloud-config\n{}\n"))

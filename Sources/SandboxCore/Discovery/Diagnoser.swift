@@ -32,10 +32,11 @@ public struct Diagnoser: Sendable {
         self.now = now
     }
 
-    /// The plain seed files the diagnosis reads next to the seed ISO.
+    /// The plain seed files the diagnosis reads next to the seed ISO (NoCloud's names; a
+    /// ConfigDrive seed's are ``SeedFiles/fileNames(_:)`` of ``SeedFormat/configDrive``).
     public enum SeedFile {
-        public static let metaData = "meta-data"
-        public static let networkConfig = "network-config"
+        public static let metaData = SeedFiles.fileNames(.noCloud).metaData
+        public static let networkConfig = SeedFiles.fileNames(.noCloud).networkConfig
     }
 
     /// Diagnoses the NIC with `mac` of domain `domain`.
@@ -163,11 +164,25 @@ public struct Diagnoser: Sendable {
         var seed = Diagnosis.Seed(attached: path != nil, path: path, expectedPath: expected)
         guard let folderOf = expected ?? path else { return seed }
         let folder = (folderOf as NSString).deletingLastPathComponent
-        if let metaData = readSmallFile(folder + "/" + SeedFile.metaData) {
-            seed.instanceID = instanceID(inMetaData: metaData)
+        // The plain files of whichever format the seed was written in: NoCloud, else ConfigDrive.
+        for format in SeedFormat.allCases {
+            let names = SeedFiles.fileNames(format)
+            guard let metaData = readSmallFile(folder + "/" + names.metaData) else { continue }
+            seed.instanceID =
+                format == .noCloud ? instanceID(inMetaData: metaData) : instanceID(inConfigDriveMetaData: metaData)
+            seed.networkConfig = readSmallFile(folder + "/" + names.networkConfig)
+            return seed
         }
         seed.networkConfig = readSmallFile(folder + "/" + SeedFile.networkConfig)
         return seed
+    }
+
+    /// The instance-id of a ConfigDrive `meta_data.json`: its `uuid` (cloud-init reads it there).
+    static func instanceID(inConfigDriveMetaData text: String) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            return nil
+        }
+        return object["uuid"] as? String
     }
 
     /// The `instance-id` value of a NoCloud `meta-data` file (a flat YAML mapping), unquoted.

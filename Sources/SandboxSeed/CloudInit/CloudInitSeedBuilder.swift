@@ -9,12 +9,21 @@ public struct SeedFiles: Sendable, Hashable {
     public var vendorData: String?
     public var format: SeedFormat = .noCloud
 
+    /// The names of the meta-data, user-data, network-config and vendor-data files in `format`,
+    /// on the ISO and beside it.
+    public static func fileNames(_ format: SeedFormat) -> (
+        metaData: String, userData: String, networkConfig: String, vendorData: String
+    ) {
+        switch format {
+        case .noCloud: ("meta-data", "user-data", "network-config", "vendor-data")
+        case .configDrive: ("meta_data.json", "user_data", "network_data.json", "vendor_data.json")
+        }
+    }
+
     /// `(file name, contents)` in ISO order; `vendor-data` only when present.
     public var named: [(name: String, contents: String)] {
-        let names =
-            format == .noCloud
-            ? ["meta-data", "user-data", "network-config", "vendor-data"]
-            : ["meta_data.json", "user_data", "network_data.json", "vendor_data.json"]
+        let n = Self.fileNames(format)
+        let names = [n.metaData, n.userData, n.networkConfig, n.vendorData]
         var files = [(names[0], metaData), (names[1], userData), (names[2], networkConfig)]
         if let vendorData { files.append((names[3], vendorData)) }
         return files
