@@ -12,29 +12,19 @@ import Testing
 /// a lease, its name as host name, and cloud-init finishes without errors. Then the stale-seed
 /// clone fails as on x86_64 netplan, and destroy leaves nothing.
 /// Each sandbox's create-to-lease, guest kernel-to-lease and cloud-init time go to the results file.
-@Suite(.serialized, .enabled(if: E2EEnvironment.arm64Enabled, "needs the arm64-netplan image (e2e/run.sh)"))
+@Suite(
+    .serialized, .enabled(if: E2EEnvironment.arm64Enabled, "needs the arm64-netplan image (e2e/run.sh)"),
+    .e2eWorkspace)
 struct Arm64E2ETests {
     static let flavour = E2EEnvironment.arm64Flavour
 
     @Test func emulatedArm64SandboxesGetTheirOwnNetwork() async throws {
-        let environment = try #require(E2EEnvironment.current)
-        let image = try #require(environment.images[Self.flavour])
-        let connection = try await LibvirtConnection(uri: environment.uri)
-        let work = environment.workDirectory + "/" + Self.flavour
-        try? FileManager.default.removeItem(atPath: work)
-        try FileManager.default.createDirectory(atPath: work + "/jobs", withIntermediateDirectories: true)
-        let fixture = BaseFixture(
-            flavour: Self.flavour, image: image, work: work, network: environment.network, connection: connection)
-        defer {
-            Task {
-                await fixture.removeBase()
-                await connection.close()
-            }
-        }
+        let workspace = try #require(E2EWorkspace.current)
+        let connection = workspace.connection
 
         // 1. The base, booted once and shut down: aarch64, virt, ttyAMA0, 2 vCPUs, default CPU.
         let baseStart = ContinuousClock.now
-        try await fixture.bootBaseOnce()
+        let fixture = try await workspace.bootedBase(Self.flavour)
         let baseXML = try await connection.domainXML(named: fixture.baseName, inactive: true, secure: false)
         let base = try BaseVM(xml: baseXML)
         #expect(base.arch == .aarch64)
@@ -43,11 +33,9 @@ struct Arm64E2ETests {
         #expect(base.vcpus == 2)
         print("E2E arm64 base: first boot to shut off in \((ContinuousClock.now - baseStart).seconds) s")
 
-        let manager = SandboxManager(
-            domains: connection,
-            configuration: .init(
-                jobsRoot: work + "/jobs", owner: "e2e-arm64", defaultNetwork: .network(environment.network),
-                gracefulShutdownTimeout: .seconds(60), discoverySources: [.networkLeases, .lease]))
+        let manager = workspace.manager(
+            in: try workspace.folder(Self.flavour), owner: "e2e-arm64", gracefulShutdownTimeout: .seconds(60),
+            discoverySources: [.networkLeases, .lease])
 
         // 2. Sandboxes with the library's defaults, one at a time.
         var sandboxes: [Sandbox] = []
@@ -64,7 +52,7 @@ struct Arm64E2ETests {
         }
         let macs = Set(sandboxes.map(\.mac.description))
         let leftover = try await poll(timeout: .seconds(30)) { () async throws -> [String]? in
-            let leases = try await connection.networkDHCPLeases(network: environment.network, mac: nil)
+            let leases = try await connection.networkDHCPLeases(network: workspace.network, mac: nil)
             let left = leases.filter { macs.contains($0.mac.lowercased()) }.map(\.mac)
             return left.isEmpty ? [] : nil
         }
@@ -72,6 +60,7 @@ struct Arm64E2ETests {
 
         // 4. The bug reproduces on arm64 netplan too: the base's seed on a new MAC gets no lease.
         let stale = try await fixture.startStaleClone()
+        workspace.atEnd { await fixture.removeStaleClone(stale) }
         let staleOutcome = try await fixture.checkStaleClone(stale)
         #expect(staleOutcome.lease == nil, "the stale clone got \(staleOutcome.lease ?? "")")
         #expect(

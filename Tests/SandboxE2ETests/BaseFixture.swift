@@ -9,12 +9,26 @@ struct BaseFixture: Sendable {
     let image: String
     let work: String
     let network: String
-    let connection: LibvirtConnection
-    /// Appended to the base's name, so suites that run side by side boot bases of their own.
-    var suffix = ""
+    /// Whose calls the methods below make; ``E2EWorkspace/bootedBase(_:)`` hands each test the
+    /// shared base on the test's own connection.
+    var connection: LibvirtConnection
+    /// The base domain: ``baseName(_:)`` for the booted base shared by the suites, a name of its own
+    /// for a suite's never-booted base (``defineUnbooted()``).
+    var baseName: String
+
+    init(
+        flavour: String, image: String, work: String, network: String, connection: LibvirtConnection,
+        baseName: String? = nil
+    ) {
+        self.flavour = flavour
+        self.image = image
+        self.work = work
+        self.network = network
+        self.connection = connection
+        self.baseName = baseName ?? Self.baseName(flavour)
+    }
 
     static func baseName(_ flavour: String) -> String { "e2e-base-\(flavour)" }
-    var baseName: String { Self.baseName(flavour) + suffix }
     var baseDisk: String { work + "/base.qcow2" }
     var baseSeed: String { work + "/base-seed.iso" }
     /// `aarch64` for the `arm64-*` flavours (emulated on an x86_64 host), else `x86_64`.
@@ -56,13 +70,14 @@ struct BaseFixture: Sendable {
             ], timestamp: CloudInitSeedBuilder.defaultTimestamp)
         try AtomicFile.write(iso, to: baseSeed)
         let macSuffix = ["netplan": "01", "eni": "02"][flavour] ?? "03"
-        let mac = suffix.isEmpty ? try MACAddress(parsing: "52:54:00:e2:e0:" + macSuffix) : MACAddress.random()
+        let mac =
+            baseName == Self.baseName(flavour) ? try MACAddress(parsing: "52:54:00:e2:e0:" + macSuffix) : .random()
         _ = try await connection.define(
             xml: try DomainXMLRenderer().render(domainSpec(name: baseName, disk: baseDisk, seed: baseSeed, mac: mac)))
         try await connection.start(named: baseName)
         let waiter = IPWaiter(domains: connection, sources: [.networkLeases])
         _ = try await waiter.waitForIP(
-            domain: baseName, mac: mac, network: network, timeout: CloneNetworkingE2ETests.bootTimeout)
+            domain: baseName, mac: mac, network: network, timeout: E2EEnvironment.bootTimeout)
         let agent = GuestAgentClient(domains: connection, domain: baseName)
         let finished = try await poll(timeout: .seconds(300 * slowness), every: .seconds(2)) {
             (try? await agent.cloudInitResult()) ?? nil
@@ -73,6 +88,16 @@ struct BaseFixture: Sendable {
             try await connection.state(named: baseName) == .shutOff ? true : nil
         }
         if off == nil { try await connection.destroy(named: baseName) }
+    }
+
+    /// Defines the base from the cached image without booting it (no seed, a random MAC): the
+    /// first boot of the image is then its sandbox's, which saves a boot.
+    func defineUnbooted() async throws -> DomainSpec {
+        try Qcow2Overlay.create(at: baseDisk, backing: try DiskImage.inspect(path: image + "/base.qcow2"))
+        var spec = try domainSpec(name: baseName, disk: baseDisk, seed: "", mac: .random())
+        spec.seedISOPath = nil
+        _ = try await connection.define(xml: try DomainXMLRenderer().render(spec))
+        return spec
     }
 
     /// A clone booted with the base's own seed ISO (same instance-id) on a new MAC.

@@ -10,38 +10,23 @@ import Testing
 /// base's seed gets no lease (the bug), then that SandboxCore's clones do — one alone and five at
 /// once with distinct addresses — and that destroy leaves no domain, file or lease.
 /// Run by `e2e/run.sh` (and so by `.ci/run`); skipped without `SANDBOX_E2E_URI`.
-@Suite(.serialized, .enabled(if: E2EEnvironment.enabled, "end-to-end suite: run e2e/run.sh to enable it"))
+@Suite(.serialized, .e2eEnabled, .e2eWorkspace)
 struct CloneNetworkingE2ETests {
-    static let bootTimeout: Duration = .seconds(600)
-
     @Test(arguments: E2EEnvironment.flavours)
     func clonesGetTheirOwnNetwork(flavour: String) async throws {
-        let environment = try #require(E2EEnvironment.current)
-        let image = try #require(environment.images[flavour], "no image for \(flavour)")
-        let connection = try await LibvirtConnection(uri: environment.uri)
-        let work = environment.workDirectory + "/" + flavour
-        try? FileManager.default.removeItem(atPath: work)
-        try FileManager.default.createDirectory(atPath: work + "/jobs", withIntermediateDirectories: true)
-        let fixture = BaseFixture(
-            flavour: flavour, image: image, work: work, network: environment.network, connection: connection)
-        defer {
-            Task {
-                await fixture.removeBase()
-                await connection.close()
-            }
-        }
+        let workspace = try #require(E2EWorkspace.current)
+        let connection = workspace.connection
 
-        // 1. The base: booted once with its own instance-id, then shut down cleanly.
-        try await fixture.bootBaseOnce()
+        // 1. The base: booted once with its own instance-id, then shut down cleanly (one per run).
+        let fixture = try await workspace.bootedBase(flavour)
 
-        let manager = SandboxManager(
-            domains: connection,
-            configuration: .init(
-                jobsRoot: work + "/jobs", owner: "e2e", defaultNetwork: .network(environment.network),
-                gracefulShutdownTimeout: .seconds(60), discoverySources: [.networkLeases, .lease]))
+        let manager = workspace.manager(
+            in: try workspace.folder("clone-" + flavour), owner: "e2e", gracefulShutdownTimeout: .seconds(60),
+            discoverySources: [.networkLeases, .lease])
 
         // 2. The bug: a clone that boots with the base's seed (same instance-id) on a new MAC.
         let stale = try await fixture.startStaleClone()
+        workspace.atEnd { await fixture.removeStaleClone(stale) }
 
         // 3. SandboxCore's clone: its own seed, its own MAC.
         let single = try await createAndCheck(
@@ -77,7 +62,7 @@ struct CloneNetworkingE2ETests {
         // network but not its neighbours (ports isolated), and with clean-traffic a changed MAC
         // gets nothing through.
         try await Self.checkIsolation(
-            from: parallel[0], to: parallel[1], connection: connection, network: environment.network,
+            from: parallel[0], to: parallel[1], connection: connection, network: workspace.network,
             flavour: flavour)
 
         // 5. A stock host (QEMU as libvirt-qemu, dynamic ownership): job folders are root's and
@@ -107,7 +92,7 @@ struct CloneNetworkingE2ETests {
         }
         let macs = Set(everyone.map(\.mac.description))
         let leftover = try await poll(timeout: .seconds(30)) { () async throws -> [String]? in
-            let leases = try await connection.networkDHCPLeases(network: environment.network, mac: nil)
+            let leases = try await connection.networkDHCPLeases(network: workspace.network, mac: nil)
             let left = leases.filter { macs.contains($0.mac.lowercased()) }.map(\.mac)
             return left.isEmpty ? [] : nil
         }
@@ -179,7 +164,8 @@ struct CloneNetworkingE2ETests {
         let start = clock.now
         let sandbox = try await manager.create(
             SandboxRequest(
-                baseVM: BaseFixture.baseName(flavour), name: name, waitForIP: true, ipTimeout: Self.bootTimeout),
+                baseVM: BaseFixture.baseName(flavour), name: name, waitForIP: true,
+                ipTimeout: E2EEnvironment.bootTimeout),
             progress: { progress in
                 if case .stage(.ip, _) = progress { knownAt.withLock { $0 = ContinuousClock.now } }
             })

@@ -6,7 +6,7 @@ import Testing
 /// `sandbox-demo create` killed with SIGKILL at each stage of a create, against a real libvirtd:
 /// `sandbox-demo reconcile` then leaves exactly nothing (no job folder, no domain). No guest boots:
 /// the sandboxes are defined only.
-@Suite(.serialized, .enabled(if: E2EEnvironment.enabled, "end-to-end suite: run e2e/run.sh to enable it"))
+@Suite(.serialized, .e2eEnabled, .e2eWorkspace)
 struct CrashSafetyE2ETests {
     static let binary: String? = {
         var url = Bundle.main.bundleURL
@@ -53,32 +53,24 @@ struct CrashSafetyE2ETests {
     }
 
     @Test(.enabled(if: binary != nil)) func createsKilledAtEveryStageLeaveNothingAfterReconcile() async throws {
-        let environment = try #require(E2EEnvironment.current)
+        let workspace = try #require(E2EWorkspace.current)
+        let environment = workspace.environment
+        let connection = workspace.connection
         let flavour = try #require(E2EEnvironment.flavours.first)
-        let image = try #require(environment.images[flavour])
-        let connection = try await LibvirtConnection(uri: environment.uri)
-        let work = environment.workDirectory + "/crash"
+        let image = try workspace.image(flavour)
+        let work = try workspace.folder("crash")
         let jobs = work + "/jobs"
-        try? FileManager.default.removeItem(atPath: work)
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
 
         // A shut-off base with a qcow2 disk; it never boots.
         let baseName = "e2e-crash-base"
         let baseDisk = work + "/base.qcow2"
         try Qcow2Overlay.create(at: baseDisk, backing: try DiskImage.inspect(path: image + "/base.qcow2"))
-        _ = try await connection.define(
-            xml: try DomainXMLRenderer().render(
-                DomainSpec(
-                    name: try SandboxName(baseName), memoryMiB: 512, vcpus: 1, virtType: .qemu,
-                    boot: .kernel(path: image + "/vmlinuz", initrd: image + "/initrd.img", cmdline: "root=/dev/vda"),
-                    disk: .init(path: baseDisk), seedISOPath: nil,
-                    nic: .init(source: .network(environment.network), mac: MACAddress.random()))))
-        defer {
-            Task {
-                try? await connection.undefine(named: baseName)
-                await connection.close()
-            }
-        }
+        try await workspace.define(
+            DomainSpec(
+                name: try SandboxName(baseName), memoryMiB: 512, vcpus: 1, virtType: .qemu,
+                boot: .kernel(path: image + "/vmlinuz", initrd: image + "/initrd.img", cmdline: "root=/dev/vda"),
+                disk: .init(path: baseDisk), seedISOPath: nil,
+                nic: .init(source: .network(environment.network), mac: MACAddress.random())))
 
         var kills = 0
         for stage in CreateStage.checkpoints {

@@ -60,6 +60,9 @@ struct E2EEnvironment: Sendable {
         return ["netplan", "eni"].filter { current.images[$0] != nil }
     }()
 
+    /// How long a guest may take to its address (or a base to its first shut-off), on a loaded host.
+    static let bootTimeout: Duration = .seconds(600)
+
     /// The emulated arm64 flavour (``Arm64E2ETests``); its tests run when its image is given.
     static let arm64Flavour = "arm64-netplan"
     static var arm64Enabled: Bool { current?.images[arm64Flavour] != nil }

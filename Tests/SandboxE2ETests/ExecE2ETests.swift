@@ -13,36 +13,20 @@ import Testing
 ///
 /// The base is defined from the cached image without booting it first (the sandbox's boot is
 /// the image's first), which saves a boot. Run by `e2e/run.sh`; skipped without `SANDBOX_E2E_URI`.
-@Suite(.serialized, .enabled(if: E2EEnvironment.enabled, "end-to-end suite: run e2e/run.sh to enable it"))
+@Suite(.serialized, .e2eEnabled, .e2eWorkspace)
 struct ExecE2ETests {
     @Test func execAndFilesThroughTheGuestAgent() async throws {
-        let environment = try #require(E2EEnvironment.current)
+        let workspace = try #require(E2EWorkspace.current)
         let flavour = try #require(E2EEnvironment.flavours.first, "no guest image")
-        let image = try #require(environment.images[flavour], "no image for \(flavour)")
-        let connection = try await LibvirtConnection(uri: environment.uri)
-        let work = environment.workDirectory + "/exec-" + flavour
-        try? FileManager.default.removeItem(atPath: work)
-        try FileManager.default.createDirectory(atPath: work + "/jobs", withIntermediateDirectories: true)
-        let fixture = BaseFixture(
-            flavour: flavour, image: image, work: work, network: environment.network, connection: connection)
-        let baseName = "e2e-exec-base-\(flavour)"
-        try Qcow2Overlay.create(at: fixture.baseDisk, backing: try DiskImage.inspect(path: image + "/base.qcow2"))
-        var spec = try fixture.domainSpec(name: baseName, disk: fixture.baseDisk, seed: "", mac: .random())
-        spec.seedISOPath = nil
-        _ = try await connection.define(xml: try DomainXMLRenderer().render(spec))
-
-        let manager = SandboxManager(
-            domains: connection,
-            configuration: .init(
-                jobsRoot: work + "/jobs", owner: "e2e-exec", defaultNetwork: .network(environment.network),
-                gracefulShutdownTimeout: .zero, discoverySources: [.networkLeases, .lease]))
+        let work = try workspace.folder("exec-" + flavour)
+        let base = try await workspace.unbootedBase("e2e-exec-base-\(flavour)", flavour: flavour, in: work)
+        let manager = workspace.manager(
+            in: work, owner: "e2e-exec", gracefulShutdownTimeout: .zero, discoverySources: [.networkLeases, .lease])
         let clock = ContinuousClock()
         let start = clock.now
-        var sandbox: Sandbox?
         do {
             let made = try await manager.create(
-                SandboxRequest(baseVM: baseName, waitForIP: true, ipTimeout: CloneNetworkingE2ETests.bootTimeout))
-            sandbox = made
+                SandboxRequest(baseVM: base.baseName, waitForIP: true, ipTimeout: E2EEnvironment.bootTimeout))
             let toIP = clock.now - start
             try await manager.waitForAgent(of: made.name, timeout: .seconds(300))
             var figures = try await check(manager.agent(for: made.name), sandbox: made)
@@ -56,10 +40,8 @@ struct ExecE2ETests {
                     createToIPSeconds: toIP.seconds, note: note))
             // Last: it leaves the guest's agent frozen, and destroys the sandbox.
             let frozen = try await checkFrozenAgent(
-                connection: connection, sandbox: made,
-                configuration: .init(
-                    jobsRoot: work + "/jobs", owner: "e2e-exec", defaultNetwork: .network(environment.network),
-                    discoverySources: [.networkLeases, .lease]))
+                connection: workspace.connection, sandbox: made,
+                manager: workspace.manager(in: work, owner: "e2e-exec", discoverySources: [.networkLeases, .lease]))
             let frozenNote = frozen.joined(separator: "; ")
             print("Frozen agent E2E figures: \(frozenNote)")
             await ResultsFile.shared.append(
@@ -69,9 +51,6 @@ struct ExecE2ETests {
         } catch {
             Issue.record("exec end-to-end failed: \(error)")
         }
-        if let sandbox { try? await manager.destroy(sandbox.name) }
-        try? await connection.undefine(named: baseName)
-        await connection.close()
     }
 
     /// The checks, in one booted sandbox; returns timing figures for the results file.
@@ -200,7 +179,7 @@ struct ExecE2ETests {
     /// milliseconds); then a destroy with the default clean-shutdown budget (10 s), timed, while the
     /// lifecycle calls go on. Returns figures for the results file.
     func checkFrozenAgent(
-        connection: LibvirtConnection, sandbox: Sandbox, configuration: SandboxManager.Configuration
+        connection: LibvirtConnection, sandbox: Sandbox, manager: SandboxManager
     ) async throws -> [String] {
         let clock = ContinuousClock()
         let name = sandbox.name.value
@@ -245,8 +224,7 @@ struct ExecE2ETests {
                 latencies.count, median.seconds * 1000, worst.seconds * 1000))
         figures.append(String(format: "the hung agent call ended after %.2fs", hungFor.seconds))
 
-        // Destroy with the default 10 s budget, while lifecycle calls go on.
-        let manager = SandboxManager(domains: connection, configuration: configuration)
+        // Destroy with the default 10 s budget (`manager`'s), while lifecycle calls go on.
         before = clock.now
         let destroy = Task { try await manager.destroy(sandbox.name) }
         var duringDestroy: [Duration] = []

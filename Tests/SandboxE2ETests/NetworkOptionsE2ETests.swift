@@ -11,13 +11,12 @@ import Testing
 /// and give the guest the sandbox's host name.
 ///
 /// Both flavours boot at once. Run by `e2e/run.sh`; skipped without `SANDBOX_E2E_URI`.
-@Suite(.serialized, .enabled(if: E2EEnvironment.enabled, "end-to-end suite: run e2e/run.sh to enable it"))
+@Suite(.serialized, .e2eEnabled, .e2eWorkspace)
 struct NetworkOptionsE2ETests {
     @Test func aFixedAddressAnswersOnEveryFlavour() async throws {
-        let environment = try #require(E2EEnvironment.current)
-        let connection = try await LibvirtConnection(uri: environment.uri)
+        let workspace = try #require(E2EWorkspace.current)
         let subnet = try #require(
-            SandboxManager.ipv4Subnets(in: try await connection.networkXML(named: environment.network)).first,
+            SandboxManager.ipv4Subnets(in: try await workspace.connection.networkXML(named: workspace.network)).first,
             "the test network has no IPv4 subnet")
         let gateway = subnet.address
         await withTaskGroup(of: Void.self) { group in
@@ -26,44 +25,30 @@ struct NetworkOptionsE2ETests {
                     do {
                         try await Self.fixedAddress(
                             flavour: flavour, index: index, gateway: gateway, prefix: subnet.prefixLength,
-                            environment: environment, connection: connection)
+                            workspace: workspace)
                     } catch {
                         Issue.record("\(flavour): fixed address end to end failed: \(error)")
                     }
                 }
             }
         }
-        await connection.close()
     }
 
     static func fixedAddress(
-        flavour: String, index: Int, gateway: IPAddress, prefix: Int, environment: E2EEnvironment,
-        connection: LibvirtConnection
+        flavour: String, index: Int, gateway: IPAddress, prefix: Int, workspace: E2EWorkspace
     ) async throws {
-        let image = try #require(environment.images[flavour], "no image for \(flavour)")
-        let work = environment.workDirectory + "/netopts-" + flavour
-        try? FileManager.default.removeItem(atPath: work)
-        try FileManager.default.createDirectory(atPath: work + "/jobs", withIntermediateDirectories: true)
-        let fixture = BaseFixture(
-            flavour: flavour, image: image, work: work, network: environment.network, connection: connection)
-        let baseName = "e2e-netopts-base-\(flavour)"
-        try Qcow2Overlay.create(at: fixture.baseDisk, backing: try DiskImage.inspect(path: image + "/base.qcow2"))
-        var spec = try fixture.domainSpec(name: baseName, disk: fixture.baseDisk, seed: "", mac: .random())
-        spec.seedISOPath = nil
-        _ = try await connection.define(xml: try DomainXMLRenderer().render(spec))
+        let work = try workspace.folder("netopts-" + flavour)
+        let base = try await workspace.unbootedBase("e2e-netopts-base-\(flavour)", flavour: flavour, in: work)
 
         // Below the DHCP range (.100–.250) of the test network: nobody else has it.
         var octets = gateway.bytes
         octets[3] = UInt8(20 + index)
         let address = try IPAddress(parsing: octets.map(String.init).joined(separator: "."))
-        let manager = SandboxManager(
-            domains: connection,
-            configuration: .init(
-                jobsRoot: work + "/jobs", owner: "e2e-netopts", defaultNetwork: .network(environment.network),
-                gracefulShutdownTimeout: .zero, discoverySources: [.agent]))
+        let manager = workspace.manager(
+            in: work, owner: "e2e-netopts", gracefulShutdownTimeout: .zero, discoverySources: [.agent])
         var request = SandboxRequest(
-            baseVM: baseName, userData: UserData(resetMachineID: true), waitForIP: true,
-            ipTimeout: CloneNetworkingE2ETests.bootTimeout)
+            baseVM: base.baseName, userData: UserData(resetMachineID: true), waitForIP: true,
+            ipTimeout: E2EEnvironment.bootTimeout)
         let seedFormat: SeedFormat = flavour == "eni" ? .configDrive : .noCloud
         request.seedFormat = seedFormat
         request.nics = [
@@ -73,19 +58,14 @@ struct NetworkOptionsE2ETests {
         ]
         let clock = ContinuousClock()
         let start = clock.now
-        var made: Sandbox?
         do {
             let sandbox = try await manager.create(request)
-            made = sandbox
             try await check(
                 sandbox, toIP: clock.now - start, address: address, gateway: gateway, prefix: prefix, flavour: flavour,
-                seedFormat: seedFormat, manager: manager, environment: environment)
+                seedFormat: seedFormat, manager: manager, environment: workspace.environment)
         } catch {
             Issue.record("\(flavour): \(error)")
         }
-        // Destroyed before returning: a guest left running would slow the suites after this one.
-        if let made { try? await manager.destroy(made.name) }
-        try? await connection.undefine(named: baseName)
     }
 
     static func check(

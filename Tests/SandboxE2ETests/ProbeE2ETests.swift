@@ -9,16 +9,15 @@ import Testing
 /// is flagged (and its earlier instance id named).
 ///
 /// The plain probes and the MAC-bound base's preparing boot run at once. Run by `e2e/run.sh`.
-@Suite(.serialized, .enabled(if: E2EEnvironment.enabled, "end-to-end suite: run e2e/run.sh to enable it"))
+@Suite(.serialized, .e2eEnabled, .e2eWorkspace)
 struct ProbeE2ETests {
     @Test func theProbeDescribesEachFlavourAndFlagsAMACBoundBase() async throws {
-        let environment = try #require(E2EEnvironment.current)
-        let connection = try await LibvirtConnection(uri: environment.uri)
+        let workspace = try #require(E2EWorkspace.current)
         await withTaskGroup(of: Void.self) { group in
             for flavour in E2EEnvironment.flavours {
                 group.addTask {
                     do {
-                        try await Self.plainProbe(flavour: flavour, environment: environment, connection: connection)
+                        try await Self.plainProbe(flavour: flavour, workspace: workspace)
                     } catch {
                         Issue.record("\(flavour): probe failed: \(error)")
                     }
@@ -27,14 +26,13 @@ struct ProbeE2ETests {
             if let flavour = E2EEnvironment.flavours.first {
                 group.addTask {
                     do {
-                        try await Self.macBoundProbe(flavour: flavour, environment: environment, connection: connection)
+                        try await Self.macBoundProbe(flavour: flavour, workspace: workspace)
                     } catch {
                         Issue.record("\(flavour): MAC-bound probe failed: \(error)")
                     }
                 }
             }
         }
-        await connection.close()
     }
 
     struct Base {
@@ -44,33 +42,18 @@ struct ProbeE2ETests {
     }
 
     /// A base defined from the cached image (never booted), and a manager for its work folder.
-    static func makeBase(_ label: String, flavour: String, environment: E2EEnvironment, connection: LibvirtConnection)
-        async throws -> Base
-    {
-        let image = try #require(environment.images[flavour], "no image for \(flavour)")
-        let work = environment.workDirectory + "/probe-\(label)-" + flavour
-        try? FileManager.default.removeItem(atPath: work)
-        try FileManager.default.createDirectory(atPath: work + "/jobs", withIntermediateDirectories: true)
-        let fixture = BaseFixture(
-            flavour: flavour, image: image, work: work, network: environment.network, connection: connection)
+    static func makeBase(_ label: String, flavour: String, workspace: E2EWorkspace) async throws -> Base {
         let name = "e2e-probe-\(label)-\(flavour)"
-        try Qcow2Overlay.create(at: fixture.baseDisk, backing: try DiskImage.inspect(path: image + "/base.qcow2"))
-        var spec = try fixture.domainSpec(name: name, disk: fixture.baseDisk, seed: "", mac: .random())
-        spec.seedISOPath = nil
-        _ = try await connection.define(xml: try DomainXMLRenderer().render(spec))
-        let manager = SandboxManager(
-            domains: connection,
-            configuration: .init(
-                jobsRoot: work + "/jobs", owner: "e2e-probe-\(label)-\(flavour)",
-                defaultNetwork: .network(environment.network),
-                gracefulShutdownTimeout: .zero))
+        let work = try workspace.folder("probe-\(label)-" + flavour)
+        let fixture = try await workspace.unbootedBase(name, flavour: flavour, in: work)
+        let manager = workspace.manager(in: work, owner: name, gracefulShutdownTimeout: .zero)
         return Base(name: name, manager: manager, fixture: fixture)
     }
 
-    static func plainProbe(flavour: String, environment: E2EEnvironment, connection: LibvirtConnection) async throws {
-        let base = try await makeBase("plain", flavour: flavour, environment: environment, connection: connection)
-        defer { Task { try? await connection.undefine(named: base.name) } }
-        let report = try await base.manager.probeBase(base.name, timeout: CloneNetworkingE2ETests.bootTimeout)
+    static func plainProbe(flavour: String, workspace: E2EWorkspace) async throws {
+        let base = try await makeBase("plain", flavour: flavour, workspace: workspace)
+        let connection = workspace.connection
+        let report = try await base.manager.probeBase(base.name, timeout: E2EEnvironment.bootTimeout)
         print("Probe (\(flavour)): \(report.findings.map { "[\($0.severity)] \($0.check): \($0.message)" })")
         #expect(report.cloudInit?.succeeded == true, "\(flavour): \(String(describing: report.cloudInit))")
         #expect(report.cloudInit?.datasource?.contains("NoCloud") == true, "\(flavour)")
@@ -88,11 +71,9 @@ struct ProbeE2ETests {
 
     /// Boots the base once with a seed of its own whose user-data leaves a systemd-networkd file
     /// matching the base's MAC and powers off, as an image prepared by hand might; then probes it.
-    static func macBoundProbe(flavour: String, environment: E2EEnvironment, connection: LibvirtConnection)
-        async throws
-    {
-        let base = try await makeBase("macbound", flavour: flavour, environment: environment, connection: connection)
-        defer { Task { try? await connection.undefine(named: base.name) } }
+    static func macBoundProbe(flavour: String, workspace: E2EWorkspace) async throws {
+        let base = try await makeBase("macbound", flavour: flavour, workspace: workspace)
+        let connection = workspace.connection
         let baseMAC = try MACAddress(parsing: "52:54:00:5e:00:42")
         let network = "[Match]\nMACAddress=\(baseMAC)\n\n[Network]\nDHCP=yes\n"
         let userData = """
@@ -111,7 +92,7 @@ struct ProbeE2ETests {
         booting.uuid = UUID(uuidString: try await connection.domain(named: base.name)?.uuid ?? "")
         _ = try await connection.define(xml: try DomainXMLRenderer().render(booting))
         try await connection.start(named: base.name)
-        let deadline = ContinuousClock.now + CloneNetworkingE2ETests.bootTimeout
+        let deadline = ContinuousClock.now + E2EEnvironment.bootTimeout
         while try await connection.state(named: base.name) != .shutOff {
             guard ContinuousClock.now < deadline else {
                 try? await connection.destroy(named: base.name)
@@ -124,7 +105,7 @@ struct ProbeE2ETests {
         idle.seedISOPath = nil
         _ = try await connection.define(xml: try DomainXMLRenderer().render(idle))
 
-        let report = try await base.manager.probeBase(base.name, timeout: CloneNetworkingE2ETests.bootTimeout)
+        let report = try await base.manager.probeBase(base.name, timeout: E2EEnvironment.bootTimeout)
         print("Probe (MAC-bound \(flavour)): \(report.findings.map { "[\($0.severity)] \($0.check): \($0.message)" })")
         #expect(report.cloudInit?.succeeded == true, "\(String(describing: report.cloudInit))")
         #expect(

@@ -5,7 +5,7 @@ import Testing
 
 /// libvirtd restarts while a create waits for its sandbox's IP address: the connection notices,
 /// opens the URI again, and the create still returns the address.
-@Suite(.serialized, .enabled(if: E2EEnvironment.enabled, "end-to-end suite: run e2e/run.sh to enable it"))
+@Suite(.serialized, .e2eEnabled, .e2eWorkspace)
 struct ReconnectE2ETests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("e2e/libvirtd-netns.sh").path
@@ -32,36 +32,21 @@ struct ReconnectE2ETests {
 
     @Test(.enabled(if: E2EEnvironment.current?.stateDirectory != nil))
     func aCreateWaitingForItsIPSurvivesALibvirtdRestart() async throws {
-        let environment = try #require(E2EEnvironment.current)
-        let state = try #require(environment.stateDirectory)
+        let workspace = try #require(E2EWorkspace.current)
+        let state = try #require(workspace.environment.stateDirectory)
         let flavour = try #require(E2EEnvironment.flavours.first)
-        let image = try #require(environment.images[flavour])
-        let connection = try await LibvirtConnection(uri: environment.uri)
-        let work = environment.workDirectory + "/reconnect"
-        try? FileManager.default.removeItem(atPath: work)
-        try FileManager.default.createDirectory(atPath: work + "/jobs", withIntermediateDirectories: true)
-        let fixture = BaseFixture(
-            flavour: flavour, image: image, work: work, network: environment.network, connection: connection)
-        defer {
-            Task {
-                await fixture.removeBase()
-                await connection.close()
-            }
-        }
-        try await fixture.bootBaseOnce()
-
-        let manager = SandboxManager(
-            domains: connection,
-            configuration: .init(
-                jobsRoot: work + "/jobs", owner: "e2e-reconnect", defaultNetwork: .network(environment.network),
-                gracefulShutdownTimeout: .seconds(30), discoverySources: [.networkLeases, .lease]))
+        let connection = workspace.connection
+        let fixture = try await workspace.bootedBase(flavour)
+        let manager = workspace.manager(
+            in: try workspace.folder("reconnect"), owner: "e2e-reconnect", gracefulShutdownTimeout: .seconds(30),
+            discoverySources: [.networkLeases, .lease])
         let name = try SandboxName("sbx-reconnect")
         let started = ContinuousClock.now
         let create = Task {
             try await manager.create(
                 SandboxRequest(
                     baseVM: fixture.baseName, name: name, waitForIP: true,
-                    ipTimeout: CloneNetworkingE2ETests.bootTimeout))
+                    ipTimeout: E2EEnvironment.bootTimeout))
         }
         // Once the guest runs (the create is now waiting for its address), restart the daemon.
         let running = try await poll(timeout: .seconds(120), every: .milliseconds(200)) { () async -> Bool? in

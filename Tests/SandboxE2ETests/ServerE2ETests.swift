@@ -13,40 +13,24 @@ import Testing
 /// `/v1/health` and the other tenant's requests are timed before and while the owner's agent calls
 /// hang; delete with the agent frozen; then SIGTERM, and nothing left.
 /// Run by `e2e/run.sh` (`E2E_FILTER=SandboxE2ETests.ServerE2ETests` for this one alone).
-@Suite(.serialized, .enabled(if: E2EEnvironment.enabled, "end-to-end suite: run e2e/run.sh to enable it"))
+@Suite(.serialized, .e2eEnabled, .e2eWorkspace)
 struct ServerE2ETests {
     @Test(arguments: E2EEnvironment.flavours.prefix(1))
     func theSeedsFlowThroughTheRealServer(flavour: String) async throws {
-        let environment = try #require(E2EEnvironment.current)
-        let image = try #require(environment.images[flavour], "no image for \(flavour)")
+        let workspace = try #require(E2EWorkspace.current)
+        let environment = workspace.environment
         let executable = try #require(ServerProcess.builtExecutable("sandbox-server"), "sandbox-server is not built")
-        let connection = try await LibvirtConnection(uri: environment.uri)
-        let work = environment.workDirectory + "/server-" + flavour
-        try? FileManager.default.removeItem(atPath: work)
-        try FileManager.default.createDirectory(atPath: work + "/jobs", withIntermediateDirectories: true)
-        let fixture = BaseFixture(
-            flavour: flavour, image: image, work: work, network: environment.network, connection: connection,
-            suffix: "-server")
+        let work = try workspace.folder("server-" + flavour)
         let owner = "e2e-server-" + UUID().uuidString.prefix(8).lowercased()
-        let manager = SandboxManager(
-            domains: connection, configuration: .init(jobsRoot: work + "/jobs", owner: owner))
-        defer {
-            Task {
-                for sandbox in (try? await manager.list()) ?? [] {
-                    if let name = try? SandboxName(sandbox.name) { try? await manager.destroy(name) }
-                }
-                await fixture.removeBase()
-                await connection.close()
-            }
-        }
-        try await fixture.bootBaseOnce()
+        let manager = workspace.manager(in: work, owner: owner)
+        let fixture = try await workspace.bootedBase(flavour)
 
         let server = try ServerProcess(
             executable: executable,
             environment: [
                 "LIBVIRT_URI": environment.uri, "SANDBOX_NETWORK": environment.network,
                 "SANDBOX_JOBS_DIR": work + "/jobs", "SANDBOX_OWNER": owner,
-                "IP_DISCOVERY_TIMEOUT": "\(CloneNetworkingE2ETests.bootTimeout.components.seconds)s",
+                "IP_DISCOVERY_TIMEOUT": "\(E2EEnvironment.bootTimeout.components.seconds)s",
                 "SANDBOX_API_KEYS_FILE": try Self.writeKeysFile(in: work), "SANDBOX_ALLOW_MISSING_FILTER": "false",
             ],
             logFolder: work)
@@ -167,7 +151,7 @@ struct ServerE2ETests {
             environment: [
                 "LIBVIRT_URI": environment.uri, "SANDBOX_NETWORK": environment.network,
                 "SANDBOX_JOBS_DIR": work + "/jobs", "SANDBOX_OWNER": owner, "SANDBOX_ALLOW_MISSING_FILTER": "false",
-                "IP_DISCOVERY_TIMEOUT": "\(CloneNetworkingE2ETests.bootTimeout.components.seconds)s",
+                "IP_DISCOVERY_TIMEOUT": "\(E2EEnvironment.bootTimeout.components.seconds)s",
             ],
             logFolder: work)
         defer { open.stop() }
@@ -191,7 +175,7 @@ struct ServerE2ETests {
                 "LIBVIRT_URI": environment.uri, "SANDBOX_NETWORK": environment.network,
                 "SANDBOX_JOBS_DIR": work + "/jobs", "SANDBOX_OWNER": owner, "SANDBOX_ALLOW_MISSING_FILTER": "false",
                 "SANDBOX_STATE_DIR": work + "/mcp-state",
-                "IP_DISCOVERY_TIMEOUT": "\(CloneNetworkingE2ETests.bootTimeout.components.seconds)s",
+                "IP_DISCOVERY_TIMEOUT": "\(E2EEnvironment.bootTimeout.components.seconds)s",
             ], logFolder: work)
         await ResultsFile.shared.append(E2EResult(flavour: flavour, sandbox: "sandbox-mcp", kind: "mcp", note: mcpNote))
         #expect(await open.terminate(within: .seconds(120)) == 0, "\(open.stderr)")
