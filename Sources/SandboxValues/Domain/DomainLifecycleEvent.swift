@@ -13,21 +13,6 @@ public struct DomainLifecycleEvent: Sendable, Hashable, Codable {
         case crashed
         /// An event type this library does not know yet, with libvirt's number for it.
         case other(Int)
-
-        package init(libvirtEvent value: Int) {
-            switch value {
-            case 0: self = .defined
-            case 1: self = .undefined
-            case 2: self = .started
-            case 3: self = .suspended
-            case 4: self = .resumed
-            case 5: self = .stopped
-            case 6: self = .shutdown
-            case 7: self = .pmsuspended
-            case 8: self = .crashed
-            default: self = .other(value)
-            }
-        }
     }
 
     public var domainName: String

@@ -11,21 +11,6 @@ public enum DomainState: Sendable, Hashable, Codable, CustomStringConvertible {
     /// A state this library does not know yet, with libvirt's number for it.
     case unknown(Int)
 
-    /// libvirt's `virDomainState` number.
-    package init(libvirtState value: Int) {
-        switch value {
-        case 0: self = .noState
-        case 1: self = .running
-        case 2: self = .blocked
-        case 3: self = .paused
-        case 4: self = .shuttingDown
-        case 5: self = .shutOff
-        case 6: self = .crashed
-        case 7: self = .pmSuspended
-        default: self = .unknown(value)
-        }
-    }
-
     public var description: String {
         switch self {
         case .noState: "no state"
