@@ -115,7 +115,7 @@ struct CrashSafetyE2ETests {
             E2EResult(
                 flavour: flavour, sandbox: "crash-*", kind: "crash-safety",
                 note:
-                    "\(kills) creates killed with SIGKILL (job-folder, overlay, seed, defined), reconciled to nothing; "
+                    "\(kills) creates killed with SIGKILL (\(CreateStage.checkpoints.map(\.rawValue).joined(separator: ", "))), reconciled to nothing; "
                     + "clean-traffic filter on the connection: \(cleanTraffic)"))
 
         // A create that finishes is complete: reconcile keeps it.
