@@ -106,13 +106,14 @@ public struct IPWaiter: Sendable {
     public func currentAddress(domain: String, mac: MACAddress, network: String? = nil)
         async throws(SandboxError) -> DiscoveredAddress?
     {
-        try await discoverer(network: network).addresses(domain: domain, mac: mac).first
+        try await discoverer(network: network, known: network != nil).addresses(domain: domain, mac: mac).first
     }
 
     /// The target NIC's best address now, or nil when no source knows one yet. Does not wait and
     /// reads no domain XML.
     public func currentAddress(_ target: DiscoveryTarget) async throws(SandboxError) -> DiscoveredAddress? {
-        try await discoverer(for: target).addresses(domain: target.domain, mac: target.mac).first
+        try await discoverer(network: target.network, known: true).addresses(domain: target.domain, mac: target.mac)
+            .first
     }
 
     /// Waits until the target NIC has an address and returns the best one; reads no domain XML
@@ -177,23 +178,12 @@ public struct IPWaiter: Sendable {
         var start: ContinuousClock.Instant
     }
 
-    private func discoverer(network: String?) -> any IPDiscoverer {
-        discoverer ?? CompositeDiscoverer(domains: domains, order: sources, network: network, preference: preference)
-    }
-
-    /// The discoverer for a target: a NIC on no libvirt network has no network leases to ask.
-    private func discoverer(for target: DiscoveryTarget) -> any IPDiscoverer {
-        discoverer(
-            Context(
-                domain: target.domain, mac: target.mac, network: target.network, networkKnown: true,
-                timeout: .fixed(.zero),
-                start: ContinuousClock.now))
-    }
-
-    private func discoverer(_ context: Context) -> any IPDiscoverer {
+    /// The discoverer for a NIC whose network is known (`known`; nil then means: on no libvirt
+    /// network, so there are no network leases to ask) or to be read from the live XML.
+    private func discoverer(network: String?, known: Bool) -> any IPDiscoverer {
         if let discoverer { return discoverer }
-        let order = context.networkKnown && context.network == nil ? sources.filter { $0 != .networkLeases } : sources
-        return CompositeDiscoverer(domains: domains, order: order, network: context.network, preference: preference)
+        let order = known && network == nil ? sources.filter { $0 != .networkLeases } : sources
+        return CompositeDiscoverer(domains: domains, order: order, network: network, preference: preference)
     }
 
     /// The address a lease the watcher saw gives, when the standard sources would ask the
@@ -252,7 +242,7 @@ public struct IPWaiter: Sendable {
     ) async -> Result<DiscoveredAddress, SandboxError> {
         let clock = ContinuousClock()
         let deadline = context.start.advanced(by: context.timeout.duration)
-        let discoverer = discoverer(context)
+        let discoverer = discoverer(network: context.network, known: context.networkKnown)
         var wakeIterator = wakes.makeAsyncIterator()
         var timer: Task<Void, Never>?
         defer { timer?.cancel() }

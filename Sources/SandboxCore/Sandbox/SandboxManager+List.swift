@@ -2,10 +2,14 @@ import Foundation
 
 extension SandboxManager {
 
-    /// The sandboxes of this manager's owner, with their state.
+    /// The sandboxes of this manager's owner, with their state. Forgets the discovery targets of
+    /// sandboxes that are gone (destroyed by another process).
     public func list() async throws(SandboxError) -> [SandboxSummary] {
         var result: [SandboxSummary] = []
-        for domain in try await domains.listDomains() {
+        let all = try await domains.listDomains()
+        let names = Set(all.map(\.name))
+        knownTargets = knownTargets.filter { names.contains($0.key) || pendingNames.contains($0.key) }
+        for domain in all {
             let xml: String?
             do {
                 xml = try await domains.metadata(named: domain.name, namespaceURI: SandboxMetadata.namespaceURI)
