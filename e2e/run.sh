@@ -45,7 +45,7 @@ swift build --build-tests
 # The test process (and the sandbox-server, sandbox-mcp and SSH clients it starts) runs inside the
 # daemon's network namespace: whatever it sends to a guest's private address stays in there.
 e2e/libvirtd-netns.sh exec "$state" \
-    swift test --skip-build --no-parallel --filter "${E2E_FILTER:-SandboxE2ETests}"
+    swift test --skip-build --disable-xctest --no-parallel --filter "${E2E_FILTER:-SandboxE2ETests}"
 echo "E2E results in $SANDBOX_E2E_RESULTS:"
 cat "$SANDBOX_E2E_RESULTS"
 python3 e2e/summarize.py "$SANDBOX_E2E_RESULTS" || true
