@@ -16,20 +16,13 @@ import Testing
     }
 
     func keygen(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.keygenPath)
-        process.arguments = arguments
         // Output to a file, not a pipe: a long-lived process another test spawns at the same
         // moment could inherit the pipe's write end and keep the read from ever ending.
         let outputPath = FileManager.default.temporaryDirectory.path + "/keygen-" + UUID().uuidString
-        _ = FileManager.default.createFile(atPath: outputPath, contents: Data())
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        process.waitUntilExit()
+        let status = try SpawnedProcess(Self.keygenPath, arguments, stdout: outputPath).wait()
         let data = FileManager.default.contents(atPath: outputPath) ?? Data()
-        try #require(process.terminationStatus == 0, "ssh-keygen \(arguments) failed")
+        try #require(status == 0, "ssh-keygen \(arguments) failed")
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -14,7 +14,7 @@ final class LoopbackSSHServer: @unchecked Sendable {
     let port: Int
     let hostKey: SSHHostKey
     let user: String
-    private let process: Process
+    private let process: SpawnedProcess
 
     private init(hostKey: SSHHostKey, port: Int?) throws {
         folder = FileManager.default.temporaryDirectory.path + "/sandboxssh-test-" + UUID().uuidString.lowercased()
@@ -46,13 +46,9 @@ final class LoopbackSSHServer: @unchecked Sendable {
 
             """
         try config.write(toFile: folder + "/sshd_config", atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.sshd)
-        process.arguments = ["-D", "-e", "-f", folder + "/sshd_config"]
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         _ = FileManager.default.createFile(atPath: folder + "/sshd.log", contents: Data())
-        process.standardError = FileHandle(forWritingAtPath: folder + "/sshd.log")
-        try process.run()
+        process = try SpawnedProcess(
+            Self.sshd, ["-D", "-e", "-f", folder + "/sshd_config"], stderr: folder + "/sshd.log")
     }
 
     /// A server that listens (waited for without blocking a thread).
@@ -79,9 +75,9 @@ final class LoopbackSSHServer: @unchecked Sendable {
     var log: String { (try? String(contentsOfFile: folder + "/sshd.log", encoding: .utf8)) ?? "" }
 
     func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
+        if process.isRunning() {
+            process.terminate()
+            process.wait()
         }
         try? FileManager.default.removeItem(atPath: folder)
     }
@@ -89,7 +85,7 @@ final class LoopbackSSHServer: @unchecked Sendable {
     private func waitUntilListening() async throws {
         for _ in 0..<200 {
             if Self.accepts(port: port) { return }
-            guard process.isRunning else { break }
+            guard process.isRunning() else { break }
             try await Task.sleep(for: .milliseconds(25))
         }
         let log = self.log
