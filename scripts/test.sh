@@ -14,8 +14,10 @@ swift build --build-tests
 swift test --skip-build --disable-xctest --skip SandboxE2ETests --skip SandboxSSHTests
 # SSHCommandRunner against a real sshd on loopback, in a test process of its own: run beside the
 # other suites, their processes and these sshd ones starve the 2-core runner's test threads.
-# It takes ~15 s. Once (CI, 2026-12-07) its process hung before printing anything until the
-# 600 s bound; if that happens again, show what was running, then give it one more chance.
+# It takes ~15 s. In CI it twice hung until its time bound: Foundation's Process had left the
+# sshd/ssh-keygen children it started unreaped, and waitUntilExit never returned. The tests now
+# spawn and reap by PID (Tests/SandboxSSHTests/Support/SpawnedProcess.swift); should it hang
+# again, this shows what was running, then gives it one more chance.
 ssh_suite() { timeout -k 10 180 swift test --skip-build --disable-xctest --filter SandboxSSHTests; }
 status=0
 ssh_suite || status=$?
