@@ -46,7 +46,6 @@ final class LoopbackSSHServer: @unchecked Sendable {
 
             """
         try config.write(toFile: folder + "/sshd_config", atomically: true, encoding: .utf8)
-        _ = FileManager.default.createFile(atPath: folder + "/sshd.log", contents: Data())
         process = try SpawnedProcess(
             Self.sshd, ["-D", "-e", "-f", folder + "/sshd_config"], stderr: folder + "/sshd.log")
     }
